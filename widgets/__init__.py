@@ -1,0 +1,20 @@
+"""An MVC widget framework on Jupyter comms.
+
+Public API (the whole of it)::
+
+    Model            base class; traits tagged sync=True live in the kernel and the browser
+    register         let the browser create instances of a Model class by name
+    MIMETYPE, PROTOCOL_VERSION
+
+`widgets.testing` holds a headless frontend for tests.
+"""
+
+from .model import Model
+from .protocol import MIMETYPE, PROTOCOL_VERSION
+from .registry import ensure_targets as _ensure_targets
+from .registry import register
+
+__all__ = ["MIMETYPE", "PROTOCOL_VERSION", "Model", "register"]
+__version__ = "0.1.0"
+
+_ensure_targets()

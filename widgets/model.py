@@ -1,0 +1,276 @@
+"""`Model`: a traitlets class whose `sync=True` traits live in the kernel and in the browser.
+
+Mirrors frontend/src/model.ts. A model with no comm backend (plain Python) is an ordinary
+traitlets object: nothing is opened and no sync state is allocated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+from traitlets import HasTraits
+
+from . import assets, registry, serialize
+from .protocol import MIMETYPE, MODEL_TARGET, PROTOCOL_VERSION, envelope
+from .sync import LOCK, ModelSync
+
+MessageCallback = Callable[["Model", Any, list[memoryview]], None]
+
+# `.tag(sync=True, read_only=True)` is our tag; traitlets warns because its constructor has a
+# `read_only` argument too (which would refuse writes from Python as well).
+warnings.filterwarnings("ignore", message=r"The following attributes are set in using `tag`.*\{'read_only'\}")
+
+# The comm a browser opened, waiting for the model of that class being created against it
+# (registry._open_model): `[cls, comm]`, taken once, so models the constructor makes open their own.
+adopting: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("adopting", default=None)
+
+
+def has_comm_backend() -> bool:
+    """True inside a kernel (or a testing Frontend): someone replaced comm's dummy factory.
+
+    ipykernel imports `comm` long before user code runs, so when it is not imported there is
+    no kernel, and `import widgets` stays fast by not importing it either.
+    """
+    comm = sys.modules.get("comm")
+    return comm is not None and comm.create_comm is not comm._create_comm
+
+
+class Model(HasTraits):
+    """Base class of every widget model.
+
+    Subclass it, give it `_esm` (and optionally `_css`): inline source or a path to a file, and
+    declare traits with `.tag(sync=True)`; add `read_only=True` to make a trait kernel-owned.
+    """
+
+    _esm: ClassVar[str | Any] = None
+    _css: ClassVar[str | Any] = None
+    _esm_asset: ClassVar[assets.Asset | None] = None
+    _css_asset: ClassVar[assets.Asset | None] = None
+    _sync_interval: ClassVar[float] = 0.016
+    """Seconds between two updates of one model; changes in between merge (see docs/protocol.md)."""
+
+    # Per-instance state lives in class-level defaults until needed, to keep a model small.
+    _model_id: str | None = None
+    _sync: ModelSync | None = None
+    _callbacks: list[MessageCallback] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("esm", "css"):
+            if f"_{name}" in cls.__dict__:
+                setattr(cls, f"_{name}_asset", assets.resolve(cls, f"_{name}", cls.__dict__[f"_{name}"]))
+        cls._sync_keys_cache = None
+        cls._read_only_cache = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        browser_comm = None
+        waiting = adopting.get()
+        if waiting is not None and waiting[0] is type(self) and waiting[1] is not None:
+            browser_comm, waiting[1] = waiting[1], None
+        super().__init__(**kwargs)
+        if browser_comm is not None or has_comm_backend():
+            self._open(browser_comm)
+
+    # --- class introspection ---------------------------------------------------------------
+
+    _sync_keys_cache: ClassVar[list[str] | None] = None
+    _read_only_cache: ClassVar[list[str] | None] = None
+
+    @classmethod
+    def sync_keys(cls) -> list[str]:
+        """Names of the traits tagged `sync=True`."""
+        if cls.__dict__.get("_sync_keys_cache") is None:
+            cls._sync_keys_cache = sorted(cls.class_trait_names(sync=True))
+        return cls.__dict__["_sync_keys_cache"]  # type: ignore[no-any-return]
+
+    @classmethod
+    def read_only_keys(cls) -> list[str]:
+        """Synced traits the browser may not write (`.tag(read_only=True)` or traitlets' read_only)."""
+        if cls.__dict__.get("_read_only_cache") is None:
+            traits = cls.class_traits(sync=True)
+            cls._read_only_cache = sorted(
+                name for name, trait in traits.items() if trait.metadata.get("read_only") or trait.read_only
+            )
+        return cls.__dict__["_read_only_cache"]  # type: ignore[no-any-return]
+
+    @classmethod
+    def class_name(cls) -> str:
+        return f"{cls.__module__}.{cls.__qualname__}"
+
+    # --- identity and display --------------------------------------------------------------
+
+    @property
+    def model_id(self) -> str:
+        if self._model_id is None:
+            self._model_id = os.urandom(16).hex()
+        return self._model_id
+
+    @property
+    def closed(self) -> bool:
+        return self._sync is None or self._sync.closed
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        text = repr(self)
+        if self.closed:
+            return {"text/plain": text + " (closed)" if self._sync else text}
+        return {"text/plain": text, MIMETYPE: {"model_id": self.model_id, "protocol": PROTOCOL_VERSION}}
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{k}={_short(getattr(self, k))}" for k in self.sync_keys())
+        return f"{type(self).__name__}({values})"
+
+    # --- the comm --------------------------------------------------------------------------
+
+    def _open(self, browser_comm: Any) -> None:
+        import comm
+
+        registry.ensure_targets()
+        sync = ModelSync(self)
+        manager = comm.get_comm_manager()
+        with LOCK:
+            self._sync = sync
+            if browser_comm is not None:
+                self._model_id = browser_comm.comm_id
+            registry.live[self.model_id] = self
+            try:
+                if browser_comm is None:
+                    body, buffers = sync.state_fields(manager)
+                    sync.comm = comm.create_comm(
+                        target_name=MODEL_TARGET,
+                        comm_id=self.model_id,
+                        data=envelope("open", **body),
+                        buffers=buffers or None,
+                    )
+                else:  # registry._open_model answers with `state` once the constructor has finished
+                    sync.comm = browser_comm
+            except BaseException:
+                registry.live.pop(self.model_id, None)
+                self._sync = None
+                raise
+            sync.comm.on_msg(sync.handle_msg)
+            sync.comm.on_close(lambda _msg: self._closed_by_browser())
+
+    def close(self) -> None:
+        """Close the comm (the browser drops the model and its views) and free the model."""
+        sync = self._sync
+        if sync is None or sync.closed:
+            return
+        with LOCK:
+            sync.close()
+            registry.live.pop(self.model_id, None)
+            if sync.comm is not None:
+                sync.comm.close(data=envelope("close"))
+
+    def _closed_by_browser(self) -> None:
+        sync = self._sync
+        if sync is not None and not sync.closed:
+            sync.close()
+            registry.live.pop(self.model_id, None)
+
+    # --- custom messages -------------------------------------------------------------------
+
+    def send(self, content: Any, buffers: list[Any] | None = None) -> None:
+        """Send a custom message to every view (`msg:custom` in the browser)."""
+        if self._sync is not None:
+            self._sync.send_custom(content, buffers)
+
+    def on_msg(self, callback: MessageCallback, remove: bool = False) -> None:
+        """Call `callback(model, content, buffers)` for each custom message from the browser."""
+        if self._callbacks is None:
+            self._callbacks = []
+        if remove:
+            with contextlib.suppress(ValueError):
+                self._callbacks.remove(callback)
+        else:
+            self._callbacks.append(callback)
+
+    def _msg_callbacks(self) -> list[MessageCallback]:
+        return self._callbacks or []
+
+    # --- batching and in-place mutation ---------------------------------------------------
+
+    @contextlib.contextmanager
+    def hold_sync(self) -> Iterator[None]:
+        """Batch every change made inside into one message, sent when the block ends."""
+        sync = self._sync
+        if sync is None:
+            yield
+            return
+        with LOCK:
+            sync.holds += 1
+        try:
+            yield
+        finally:
+            with LOCK:
+                sync.holds -= 1
+                if not sync.holds and sync.dirty:
+                    sync.flush(raise_unsendable=True)
+
+    @contextlib.contextmanager
+    def mutate(self, name: str) -> Iterator[Any]:
+        """Yield the value of trait `name` to change in place; the change is sent when the block ends.
+
+        Only the difference travels (a JSON Patch for lists and dicts).
+        """
+        if name not in self.sync_keys():
+            raise KeyError(f"{name!r} is not a synced trait of {type(self).__name__}")
+        with self.hold_sync():
+            yield getattr(self, name)
+            self.touch(name)
+
+    def touch(self, *names: str) -> None:
+        """Mark traits changed in place as changed, so their difference is sent."""
+        for name in names:
+            if name not in self.sync_keys():
+                raise KeyError(f"{name!r} is not a synced trait of {type(self).__name__}")
+            if self._sync is not None:
+                self._sync.mark_dirty(name)
+
+    # --- traitlets hooks -------------------------------------------------------------------
+
+    def notify_change(self, change: Any) -> None:
+        sync = self._sync
+        if sync is not None and change.get("type") == "change" and change["name"] in self.sync_keys():
+            sync.mark_dirty(change["name"])
+        super().notify_change(change)
+
+    @classmethod
+    def decode_value(cls, key: str, value: Any) -> Any:
+        """Apply the trait's `from_json` converter (if tagged) to a value from the browser."""
+        from_json = cls.class_traits()[key].metadata.get("from_json")
+        return value if from_json is None else from_json(value, None)
+
+    def _validate_value(self, key: str, value: Any) -> Any:
+        return self.traits()[key]._validate(self, value)
+
+    def _set_validated(self, key: str, value: Any) -> None:
+        """Set an already validated value, as traitlets' TraitType.set does, without validating twice."""
+        trait = self.traits()[key]
+        old = self._trait_values.get(key, _MISSING)
+        if old is _MISSING:
+            old = trait.default_value
+        self._trait_values[key] = value
+        try:
+            silent = bool(old == value)
+        except Exception:
+            silent = False
+        if not silent:
+            self._notify_trait(key, old, value)
+
+
+_MISSING = object()
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+serialize.model_types = (Model,)
+serialize.lookup_model = registry.live.get

@@ -1,0 +1,111 @@
+"""Python values <-> wire JSON: model references and binary placeholders.
+
+Mirrors frontend/src/serialize.ts. `to_json` always builds new containers, so the result can be
+kept as the shadow copy that later diffs are computed against.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .buffers import Path, encode_binary, is_ndarray
+from .protocol import REFERENCE_PREFIX
+
+Binaries = list[tuple[Path, memoryview]]
+_PRIMITIVES = frozenset([str, int, bool, type(None)])
+_FAST_LIST = _PRIMITIVES | {float}
+
+# Filled in by widgets.model (kept here to avoid an import cycle).
+model_types: tuple[type, ...] = ()
+
+
+def _no_models(model_id: str) -> Any:
+    return None
+
+
+lookup_model: Callable[[str], Any] = _no_models
+
+
+def reference(model: Any) -> str:
+    return f"{REFERENCE_PREFIX}{model.model_id}"
+
+
+def to_json(value: Any) -> tuple[Any, Binaries]:
+    """JSON for `value` and the binaries taken out of it (paths relative to `value`)."""
+    binaries: Binaries = []
+    return _encode(value, [], binaries), binaries
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _encode(value: Any, path: Path, binaries: Binaries) -> Any:
+    kind = type(value)
+    if kind in _PRIMITIVES:
+        return value
+    if kind is float:
+        return _finite(value)
+    if kind is list or kind is tuple:
+        kinds = set(map(type, value))
+        if kinds <= _FAST_LIST:
+            if float in kinds and not all(map(math.isfinite, (v for v in value if type(v) is float))):
+                return [_finite(v) if type(v) is float else v for v in value]
+            return list(value)
+        out = []
+        for index, item in enumerate(value):
+            path.append(index)
+            out.append(_encode(item, path, binaries))
+            path.pop()
+        return out
+    if kind is dict:
+        result = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"dict keys must be strings to be sent, got {key!r} at {path}")
+            path.append(key)
+            result[key] = _encode(item, path, binaries)
+            path.pop()
+        return result
+    if isinstance(value, model_types):
+        return reference(value)
+    if isinstance(value, (bytes, bytearray, memoryview)) or is_ndarray(value):
+        placeholder, buffer = encode_binary(value)
+        binaries.append((list(path), buffer))
+        return placeholder
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic):
+        return _encode(value.item(), path, binaries)
+    for base in (bool, int, str):  # enums and other subclasses of the JSON types
+        if isinstance(value, base):
+            return base(value)
+    if isinstance(value, float):
+        return _finite(float(value))
+    if isinstance(value, (list, tuple, dict)):
+        return _encode(dict(value) if isinstance(value, dict) else list(value), path, binaries)
+    raise TypeError(f"a value of type {kind.__name__} cannot be sent to the browser (at {path or 'top level'})")
+
+
+def from_json(value: Any) -> Any:
+    """Resolve model references inside an incoming value (in place where it can)."""
+    kind = type(value)
+    if kind is str:
+        if value.startswith(REFERENCE_PREFIX):
+            model = lookup_model(value[len(REFERENCE_PREFIX) :])
+            if model is not None:
+                return model
+        return value
+    if kind is list:
+        if str not in set(map(type, value)) and not any(type(v) in (list, dict) for v in value):
+            return value
+        for index, item in enumerate(value):
+            value[index] = from_json(item)
+        return value
+    if kind is dict:
+        for key, item in value.items():
+            value[key] = from_json(item)
+        return value
+    return value
