@@ -18,3 +18,8 @@ __all__ = ["MIMETYPE", "PROTOCOL_VERSION", "Model", "register"]
 __version__ = "0.1.0"
 
 _ensure_targets()
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where `jupyter labextension develop` finds the prebuilt extension."""
+    return [{"src": "labextension", "dest": "widgets-labextension"}]

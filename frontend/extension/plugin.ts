@@ -1,0 +1,204 @@
+/**
+ * The JupyterLab 4 / Notebook 7 plugin: a thin wrapper around the runtime (./runtime.js).
+ *
+ * esbuild compiles this file (not bundled) to lib/plugin.js; `jupyter-builder build .` wraps it
+ * into the federated extension, taking @jupyterlab/* and @lumino/* from JupyterLab's shared scope.
+ */
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { type ConsolePanel, IConsoleTracker } from "@jupyterlab/console";
+import { INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import type { Kernel, KernelMessage } from "@jupyterlab/services";
+import { Widget } from "@lumino/widgets";
+import {
+  type Comm,
+  type KernelTransport,
+  MIMETYPE,
+  PROTOCOL_VERSION,
+  provideShared,
+  setImporter,
+  View,
+  WidgetManager,
+} from "./runtime.js";
+
+type SessionContext = NotebookPanel["sessionContext"];
+type Buffers = readonly (ArrayBuffer | ArrayBufferView)[];
+
+function dataViews(buffers: readonly (ArrayBuffer | ArrayBufferView)[] | undefined): DataView[] {
+  return (buffers ?? []).map((b) => (b instanceof ArrayBuffer ? new DataView(b) : new DataView(b.buffer, b.byteOffset, b.byteLength)));
+}
+
+/** The runtime's Comm over a JupyterLab comm. */
+class LabComm implements Comm {
+  constructor(private readonly inner: Kernel.IComm) {}
+
+  get commId(): string {
+    return this.inner.commId;
+  }
+
+  send(data: unknown, buffers: Buffers = []): void {
+    if (!this.inner.isDisposed) this.inner.send(data as never, undefined, buffers as (ArrayBuffer | ArrayBufferView)[]);
+  }
+
+  close(data?: unknown): void {
+    if (!this.inner.isDisposed) this.inner.close(data as never);
+  }
+
+  onMessage(handler: (data: unknown, buffers: DataView[]) => void): void {
+    this.inner.onMsg = (msg: KernelMessage.ICommMsgMsg) => handler(msg.content.data, dataViews(msg.buffers));
+  }
+
+  onClose(handler: (data: unknown) => void): void {
+    this.inner.onClose = (msg: KernelMessage.ICommCloseMsg) => handler(msg.content.data);
+  }
+}
+
+/** The runtime's KernelTransport over a JupyterLab kernel connection. */
+class LabTransport implements KernelTransport {
+  constructor(private readonly kernel: Kernel.IKernelConnection) {}
+
+  registerTarget(target: string, handler: (comm: Comm, data: unknown, buffers: DataView[]) => void): void {
+    this.kernel.registerCommTarget(target, (comm, msg) => handler(new LabComm(comm), msg.content.data, dataViews(msg.buffers)));
+  }
+
+  openComm(target: string, data: unknown, buffers: Buffers = [], commId?: string): Comm {
+    const comm = this.kernel.createComm(target, commId);
+    comm.open(data as never, undefined, buffers as (ArrayBuffer | ArrayBufferView)[]);
+    return new LabComm(comm);
+  }
+
+  attachComm(target: string, commId: string): Comm {
+    return new LabComm(this.kernel.createComm(target, commId));
+  }
+}
+
+const DISCONNECTING = new Set(["restarting", "autorestarting", "dead", "terminating"]);
+
+/** The widget manager of one session (notebook or console), following its kernel. */
+class SessionWidgets {
+  private manager: WidgetManager | null = null;
+  private kernel: Kernel.IKernelConnection | null = null;
+  private readonly waiters: ((manager: WidgetManager) => void)[] = [];
+
+  constructor(sessionContext: SessionContext) {
+    sessionContext.kernelChanged.connect((_, change) => this.attach(change.newValue, true));
+    this.attach(sessionContext.session?.kernel ?? null, true);
+  }
+
+  /** The current manager, once the session has a kernel. */
+  ready(): Promise<WidgetManager> {
+    if (this.manager) return Promise.resolve(this.manager);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  current(): WidgetManager | null {
+    return this.manager;
+  }
+
+  private attach(kernel: Kernel.IKernelConnection | null, restore: boolean): void {
+    if (this.kernel && this.kernel !== kernel) this.kernel.statusChanged.disconnect(this.onStatus, this);
+    this.manager?.disconnect(kernel ? "the notebook changed kernels" : "the kernel was shut down");
+    this.manager = null;
+    this.kernel = kernel;
+    if (!kernel) return;
+    kernel.statusChanged.connect(this.onStatus, this);
+    const manager = new WidgetManager(new LabTransport(kernel));
+    registry.set(kernel.id, manager);
+    this.manager = manager;
+    if (restore) void manager.restore().catch(() => manager.markRestored());
+    for (const resolve of this.waiters.splice(0)) resolve(manager);
+  }
+
+  private onStatus(kernel: Kernel.IKernelConnection, status: Kernel.Status): void {
+    if (!DISCONNECTING.has(status) || this.manager?.status === "disconnected") return;
+    const reason = status === "dead" ? "the kernel died" : status === "terminating" ? "the kernel was shut down" : "the kernel restarted";
+    this.manager?.disconnect(reason);
+    // A restarted kernel is a new process with no models: a fresh manager, nothing to restore.
+    if (status === "restarting" || status === "autorestarting") this.attach(kernel, false);
+  }
+}
+
+/** Managers by kernel id, for JavaScript outside views (window.widgetsRuntime). */
+const registry = new Map<string, WidgetManager>();
+
+class ModelRenderer extends Widget implements IRenderMime.IRenderer {
+  private view: View | null = null;
+
+  constructor(
+    private readonly mimeType: string,
+    private readonly session: SessionWidgets,
+  ) {
+    super();
+    this.addClass("widgets-output");
+    // Keys typed into a widget belong to it, not to JupyterLab's shortcuts (Enter, arrows, ...).
+    this.node.dataset.lmSuppressShortcuts = "true";
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const data = (model.data[this.mimeType] ?? {}) as { model_id?: string; protocol?: string };
+    this.view?.dispose();
+    const view = new View(this.node, String(data.model_id));
+    this.view = view;
+    if (String(data.protocol).split(".")[0] !== PROTOCOL_VERSION.split(".")[0]) {
+      view.showError(new Error(`this output was made with protocol ${data.protocol}; the extension speaks ${PROTOCOL_VERSION}`));
+      return;
+    }
+    await view.render(await this.session.ready());
+  }
+
+  override dispose(): void {
+    this.view?.dispose();
+    this.view = null;
+    super.dispose();
+  }
+}
+
+const sessions = new WeakMap<object, SessionWidgets>();
+
+type Rendermime = NotebookPanel["content"]["rendermime"];
+
+function addRenderer(owner: object, rendermime: Rendermime, sessionContext: SessionContext): void {
+  let session = sessions.get(owner);
+  if (!session) {
+    session = new SessionWidgets(sessionContext);
+    sessions.set(owner, session);
+  }
+  const widgets = session;
+  rendermime.addFactory(
+    { safe: false, mimeTypes: [MIMETYPE], defaultRank: 0, createRenderer: (options: IRenderMime.IRendererOptions) => new ModelRenderer(options.mimeType, widgets) },
+    0,
+  );
+}
+
+function shareDependencies(): void {
+  const shared = (): Promise<{ modules: Record<string, Record<string, unknown>> }> => import("./shared.js");
+  for (const name of ["react", "react-dom", "react-dom/client", "react/jsx-runtime", "@widgets/react"]) {
+    provideShared(name, async () => (await shared()).modules[name] ?? {});
+  }
+  setImporter((url) => import(/* webpackIgnore: true */ url));
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: "widgets-labextension:plugin",
+  description: "Renders widgets.Model outputs in notebooks and consoles",
+  autoStart: true,
+  optional: [INotebookTracker, IConsoleTracker],
+  activate: (_app: JupyterFrontEnd, notebooks: INotebookTracker | null, consoles: IConsoleTracker | null): void => {
+    shareDependencies();
+    const onNotebook = (panel: NotebookPanel): void => addRenderer(panel, panel.content.rendermime, panel.sessionContext);
+    const onConsole = (panel: ConsolePanel): void => addRenderer(panel, panel.console.rendermime, panel.sessionContext);
+    notebooks?.forEach(onNotebook);
+    notebooks?.widgetAdded.connect((_, panel) => onNotebook(panel));
+    consoles?.forEach(onConsole);
+    consoles?.widgetAdded.connect((_, panel) => onConsole(panel));
+    (globalThis as Record<string, unknown>).widgetsRuntime = {
+      /** The manager of a running kernel: get_model(id), create(className, state), restore(). */
+      manager: (kernelId: string) => registry.get(kernelId),
+      managers: () => [...registry.entries()],
+      /** Writes not yet acknowledged by a kernel, over every model of the page (0: all saved). */
+      pendingWrites: () => [...registry.values()].reduce((n, m) => n + m.pendingWrites(), 0),
+    };
+  },
+};
+
+export default plugin;

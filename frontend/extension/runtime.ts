@@ -1,0 +1,2 @@
+// esbuild bundles this into lib/runtime.js, the runtime the plugin wrapper imports.
+export * from "../src/index";

@@ -1,0 +1,206 @@
+"""Real servers and a real browser for the end-to-end tests: `jupyter lab` / `jupyter notebook`
+on 127.0.0.1 and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, WebSocket
+
+CHROMIUM = os.environ.get("WIDGETS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running `jupyter lab` or `jupyter notebook` serving `root`."""
+
+    app: str
+    root: Path
+    process: subprocess.Popen[bytes]
+    base: str
+    log: Path
+
+    def url(self, notebook: str) -> str:
+        if self.app == "lab":  # a fresh workspace, or an earlier layout is restored
+            return f"{self.base}/lab/workspaces/{uuid.uuid4().hex}/tree/{notebook}"
+        return f"{self.base}/notebooks/{notebook}"
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)  # the server shuts its kernels down
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_server(app: str, root: Path) -> Server:
+    port = free_port()
+    expose = "LabApp" if app == "lab" else "JupyterNotebookApp"
+    jupyter = str(Path(sys.executable).parent / "jupyter")
+    command = [
+        jupyter, app, "--no-browser", f"--port={port}", "--port-retries=0", "--ip=127.0.0.1",
+        "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--allow-root",
+        f"--{expose}.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
+    ]  # fmt: skip
+    log = root / f"{app}-server.log"
+    # Popen (no shell, no setsid fork) keeps the server's own pid for SIGTERM.
+    process = subprocess.Popen(command, cwd=root, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{app} server exited:\n{log.read_text()}")
+        try:
+            urllib.request.urlopen(f"{base}/api/status", timeout=2).read()
+            return Server(app, root, process, base, log)
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{app} server did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+
+
+def copy_example(name: str, root: Path) -> str:
+    shutil.copy(EXAMPLES / name, root / name)
+    return name
+
+
+def write_notebook(root: Path, name: str, cells: list[str]) -> str:
+    doc = {
+        "cells": [
+            {"cell_type": "code", "id": f"c{i}", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
+            for i, src in enumerate(cells)
+        ],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (root / name).write_text(json.dumps(doc))
+    return name
+
+
+KERNEL = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+
+
+@dataclass
+class Notebook:
+    """An open notebook page, with helpers to drive its kernel from the test."""
+
+    page: Page
+    server: Server
+    errors: list[str] = field(default_factory=list)
+    frames: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def page_errors(self) -> list[str]:
+        """Uncaught errors on the page, except one Notebook 7.6.5 raises by itself while loading
+        its settings (seen with no extension of ours installed)."""
+        return [
+            e for e in self.errors
+            if not ("reading 'schema'" in e and "notebook_core" in e and "widgets" not in e.split("\n", 1)[1])
+        ]  # fmt: skip
+
+    def wait_for_kernel(self) -> None:
+        self.page.wait_for_function(
+            f"() => {{ try {{ return {KERNEL}.status === 'idle'; }} catch (e) {{ return false; }} }}", timeout=90_000
+        )
+
+    def run_all(self) -> None:
+        self.wait_for_kernel()
+        self.page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+    def execute(self, code: str) -> str:
+        """Run code in the notebook's kernel (not in a cell); return its stdout, raise on error.
+
+        First waits until the page's widget writes are acknowledged, as a user would not run a
+        cell within the same millisecond as a click.
+        """
+        self.page.wait_for_function("() => window.widgetsRuntime.pendingWrites() === 0")
+        result: dict[str, Any] = self.page.evaluate(
+            """async (code) => {
+                const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+                const future = kernel.requestExecute({ code, store_history: false });
+                let out = "", error = null;
+                future.onIOPub = (msg) => {
+                  if (msg.header.msg_type === "stream") out += msg.content.text;
+                  if (msg.header.msg_type === "error") error = msg.content.traceback.join("\\n");
+                };
+                await future.done;
+                return { out, error };
+            }""",
+            code,
+        )
+        if result["error"]:
+            raise AssertionError(f"kernel error running {code!r}:\n{result['error']}")
+        return str(result["out"])
+
+    def save(self) -> None:
+        self.page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+        self.page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+
+
+def open_notebook(page: Page, server: Server, name: str) -> Notebook:
+    notebook = Notebook(page, server)
+    page.on("pageerror", lambda error: notebook.errors.append(f"{error.message}\n{error.stack}"))
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    def watch(ws: WebSocket) -> None:
+        if "/api/kernels/" in ws.url:
+            ws.on("framereceived", lambda payload: notebook.frames.append(("in", _bytes(payload))))
+            ws.on("framesent", lambda payload: notebook.frames.append(("out", _bytes(payload))))
+
+    page.on("websocket", watch)
+    page.goto(server.url(name))
+    return notebook
+
+
+def _bytes(payload: str | bytes) -> bytes:
+    return payload.encode("utf-8") if isinstance(payload, str) else payload
+
+
+def shutdown_sessions(server: Server) -> None:
+    """Shut down every kernel the test started (through the server's REST API)."""
+    sessions = json.loads(urllib.request.urlopen(f"{server.base}/api/sessions", timeout=10).read())
+    for session in sessions:
+        request = urllib.request.Request(f"{server.base}/api/sessions/{session['id']}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).read()
+
+
+def servers(root: Path, apps: list[str]) -> Iterator[dict[str, Server]]:
+    started: dict[str, Server] = {}
+    try:
+        for app in apps:
+            started[app] = start_server(app, root / app)
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()

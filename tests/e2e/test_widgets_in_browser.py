@@ -1,0 +1,128 @@
+"""The issue's end-to-end checks, in JupyterLab and in Notebook 7 (each test runs in both).
+
+Each test opens a copy of an example notebook (examples/), runs all its cells, then drives the
+page like a user and the kernel like the notebook's author would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import expect
+
+from .jupyter import Notebook
+
+OpenExample = Callable[[str], Notebook]
+UPDATE = re.compile(rb'"method": ?"update"')
+CUSTOM = re.compile(rb'"method": ?"custom"')
+
+
+def test_plain_dom_counter(open_example: OpenExample) -> None:
+    notebook = open_example("01_counter.ipynb")
+    buttons = notebook.page.locator(".jp-OutputArea .counter-button")
+    expect(buttons).to_have_count(2)  # two views of one model
+    expect(buttons.first).to_have_text("count is 0")
+    buttons.first.click()
+    buttons.first.click()
+    expect(buttons.nth(1)).to_have_text("count is 2")
+    assert notebook.execute("print(counter.value)") == "2\n"
+    notebook.execute("counter.value = 10")
+    expect(buttons.first).to_have_text("count is 10")
+    expect(buttons.nth(1)).to_have_text("count is 10")
+    css = notebook.page.locator("style[data-widgets-css]")
+    expect(css).to_have_count(1)  # one stylesheet for both views
+    assert notebook.page_errors() == []
+
+
+def test_react_view_without_a_bundler(open_example: OpenExample) -> None:
+    notebook = open_example("02_react.ipynb")
+    button = notebook.page.locator(".jp-OutputArea .react-counter")
+    expect(button).to_have_text("React count: 0")
+    button.click()
+    button.click()
+    button.click()
+    expect(button).to_have_text("React count: 3")
+    assert notebook.execute("print(react_counter.value)") == "3\n"
+    notebook.execute("react_counter.label = 'Clicks'")
+    expect(button).to_have_text("Clicks: 3")
+    assert notebook.page_errors() == []
+
+
+def test_custom_message_echo_with_binary_buffers(open_example: OpenExample) -> None:
+    notebook = open_example("03_custom_messages.ipynb")
+    log = notebook.page.locator(".jp-OutputArea .echo-log")
+    notebook.page.locator(".jp-OutputArea .echo-send").click()
+    expect(log).to_have_text("pong: 3,2,1\n")  # browser -> kernel -> browser, bytes reversed
+    notebook.execute("echo.send({'kind': 'hello'}, buffers=[b'\\x07\\x08'])")
+    expect(log).to_have_text("pong: 3,2,1\nhello: 7,8\n")
+    sent = [payload for direction, payload in notebook.frames if direction == "out" and CUSTOM.search(payload)]
+    assert sent and all(b"AQID" not in payload for payload in sent)  # the bytes were not base64'd into JSON
+    assert notebook.page_errors() == []
+
+
+def test_validation_refusal_shows_the_error_and_the_old_value(open_example: OpenExample) -> None:
+    notebook = open_example("04_validation.ipynb")
+    page = notebook.page
+    value = page.locator(".jp-OutputArea .bounded-value")
+    page.locator(".jp-OutputArea .bounded-ok").click()
+    expect(value).to_have_text("50")
+    page.locator(".jp-OutputArea .bounded-bad").click()
+    error = page.locator(".jp-OutputArea .widgets-error")
+    expect(error).to_contain_text("value must be between 0 and 100")
+    expect(error).to_contain_text("'value'")
+    expect(value).to_have_text("50")
+    assert notebook.execute("print(bounded.value)") == "50\n"
+    assert notebook.page_errors() == []
+
+
+def test_one_element_of_a_100k_list_costs_under_1kb(open_example: OpenExample) -> None:
+    notebook = open_example("05_big_list.ipynb")
+    summary = notebook.page.locator(".jp-OutputArea .biglist-summary")
+    expect(summary).to_have_text("length=100000 item[12345]=12345")
+    notebook.frames.clear()
+    notebook.execute("with big.mutate('items') as items:\n    items[12345] = -1")
+    expect(summary).to_have_text("length=100000 item[12345]=-1")
+    updates = [p for d, p in notebook.frames if d == "in" and b"comm_msg" in p and UPDATE.search(p)]
+    assert len(updates) == 1, updates
+    assert len(updates[0]) < 1024, len(updates[0])
+    assert notebook.page_errors() == []
+
+
+def test_anywidget_style_module_runs_unchanged(open_example: OpenExample) -> None:
+    notebook = open_example("06_anywidget_style.ipynb")
+    text = notebook.page.locator(".jp-OutputArea .greeter-text")
+    expect(text).to_have_text("Hello, world! (1 model)")
+    field = notebook.page.locator(".jp-OutputArea .greeter-input")
+    field.fill("Jupyter")
+    field.blur()  # commits the value: the input fires "change"
+    expect(text).to_have_text("Hello, Jupyter! (1 model)")
+    assert notebook.execute("print(greeter.name)") == "Jupyter\n"
+    notebook.execute("greeter.name = 'kernel'")
+    expect(text).to_have_text("Hello, kernel! (1 model)")
+    assert notebook.page_errors() == []
+
+
+def test_reload_restores_live_widgets_and_restart_disconnects(open_example: OpenExample) -> None:
+    notebook = open_example("01_counter.ipynb")
+    page = notebook.page
+    buttons = page.locator(".jp-OutputArea .counter-button")
+    expect(buttons).to_have_count(2)
+    buttons.first.click()
+    expect(buttons.first).to_have_text("count is 1")
+    notebook.save()
+
+    page.reload()
+    notebook.wait_for_kernel()
+    expect(buttons).to_have_count(2)  # the saved outputs come back, restored from the kernel
+    expect(buttons.first).to_have_text("count is 1")
+    buttons.nth(1).click()
+    expect(buttons.first).to_have_text("count is 2")
+    assert notebook.execute("print(counter.value)") == "2\n"
+
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+    banner = page.locator(".jp-OutputArea .widgets-banner[data-kind='disconnected']")
+    expect(banner).to_have_count(2)
+    expect(banner.first).to_contain_text("kernel restarted")
+    notebook.wait_for_kernel()
+    assert notebook.page_errors() == []
