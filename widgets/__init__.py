@@ -20,6 +20,11 @@ __version__ = "0.1.0"
 _ensure_targets()
 
 
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The jupyter_server extension that turns TCP_NODELAY on (widgets/nodelay.py)."""
+    return [{"module": "widgets.nodelay"}]
+
+
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     """Where `jupyter labextension develop` finds the prebuilt extension."""
     return [{"src": "labextension", "dest": "widgets-labextension"}]

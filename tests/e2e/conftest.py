@@ -30,8 +30,9 @@ def jupyter_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
 
 
 @pytest.fixture(params=APPS)
-def server(request: pytest.FixtureRequest, jupyter_servers: dict[str, Server]) -> Server:
-    return jupyter_servers[request.param]
+def server(request: pytest.FixtureRequest, jupyter_servers: dict[str, Server]) -> Iterator[Server]:
+    yield jupyter_servers[request.param]
+    shutdown_sessions(jupyter_servers[request.param])  # the kernels this test started
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def open_example(page: Page, server: Server) -> Iterator[Callable[[str], Notebook]]:
+def open_example(page: Page, server: Server) -> Callable[[str], Notebook]:
     """Open a copy of an example notebook in the server's app and run all its cells."""
 
     def open_it(name: str) -> Notebook:
@@ -53,5 +54,4 @@ def open_example(page: Page, server: Server) -> Iterator[Callable[[str], Noteboo
         notebook.run_all()
         return notebook
 
-    yield open_it
-    shutdown_sessions(server)
+    return open_it

@@ -63,14 +63,14 @@ class Server:
             self.process.kill()
 
 
-def start_server(app: str, root: Path) -> Server:
+def start_server(app: str, root: Path, extra: list[str] | None = None) -> Server:
     port = free_port()
     expose = "LabApp" if app == "lab" else "JupyterNotebookApp"
     jupyter = str(Path(sys.executable).parent / "jupyter")
     command = [
         jupyter, app, "--no-browser", f"--port={port}", "--port-retries=0", "--ip=127.0.0.1",
         "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", "--allow-root",
-        f"--{expose}.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
+        f"--{expose}.expose_app_in_browser=True", f"--ServerApp.root_dir={root}", *(extra or []),
     ]  # fmt: skip
     log = root / f"{app}-server.log"
     # Popen (no shell, no setsid fork) keeps the server's own pid for SIGTERM.

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from .jupyter import Notebook
+from .jupyter import Notebook, Server, open_notebook, write_notebook
 
 OpenExample = Callable[[str], Notebook]
 UPDATE = re.compile(rb'"method": ?"update"')
@@ -125,4 +125,36 @@ def test_reload_restores_live_widgets_and_restart_disconnects(open_example: Open
     expect(banner).to_have_count(2)
     expect(banner.first).to_contain_text("kernel restarted")
     notebook.wait_for_kernel()
+    assert notebook.page_errors() == []
+
+
+def test_browser_created_model_and_a_failing_view(page: Page, server: Server) -> None:
+    name = write_notebook(
+        server.root,
+        f"created_{server.app}.ipynb",
+        [
+            "import widgets\nfrom traitlets import Int\n\n"
+            "@widgets.register('e2e.counter')\nclass Registered(widgets.Model):\n    value = Int(0).tag(sync=True)",
+            "class Broken(widgets.Model):\n"
+            "    _esm = 'export default { render() { throw new Error(\"no luck\"); } }'\n\n"
+            "Broken()",
+        ],
+    )
+    notebook = open_notebook(page, server, name)
+    notebook.run_all()
+    error = page.locator(".jp-OutputArea .widgets-render-error")
+    expect(error).to_contain_text("Error: no luck")
+    expect(error.locator("pre")).to_contain_text("render")  # the stack
+
+    created = page.evaluate(
+        """async () => {
+            const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            const model = await window.widgetsRuntime.manager(kernel.id).create("e2e.counter", { value: 5 });
+            model.set("value", 6);
+            model.save_changes();
+            return model.model_id;
+        }"""
+    )
+    out = notebook.execute(f"import widgets.registry\nprint(widgets.registry.live[{created!r}].value)")
+    assert out == "6\n"
     assert notebook.page_errors() == []
