@@ -5,7 +5,6 @@
  * to small modules re-exporting the copies the extension ships, so an inline `_esm` needs no
  * bundler and no network.
  */
-import { init, parse } from "es-module-lexer";
 
 type Namespace = Record<string, unknown>;
 
@@ -57,12 +56,18 @@ function sharedUrl(name: string): Promise<string> {
   return url;
 }
 
+/** Could this source import anything? (Most plain-DOM views do not: no lexer needed.) */
+const MAY_IMPORT = /\bimport\s*[\s{*"'(]|\bexport\s*[{*][^;]*?\bfrom\b/;
+
 function isBare(specifier: string): boolean {
   return !/^(\.{0,2}\/|[a-z][a-z0-9+.-]*:)/i.test(specifier);
 }
 
 /** The module's source with shared bare imports pointing at their blob URLs. */
 export async function link(source: string): Promise<string> {
+  if (!MAY_IMPORT.test(source)) return source;
+  // The lexer (a small wasm module) is loaded on first need, outside the runtime's own bundle.
+  const { init, parse } = await import("es-module-lexer");
   await init;
   const [imports] = parse(source);
   let out = "";

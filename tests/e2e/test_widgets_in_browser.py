@@ -6,12 +6,15 @@ page like a user and the kernel like the notebook's author would.
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from .jupyter import Notebook, Server, open_notebook, write_notebook
+from .jupyter import EXAMPLES, Notebook, Server, open_notebook, shutdown_sessions, write_notebook
 
 OpenExample = Callable[[str], Notebook]
 UPDATE = re.compile(rb'"method": ?"update"')
@@ -158,3 +161,38 @@ def test_browser_created_model_and_a_failing_view(page: Page, server: Server) ->
     out = notebook.execute(f"import widgets.registry\nprint(widgets.registry.live[{created!r}].value)")
     assert out == "6\n"
     assert notebook.page_errors() == []
+
+
+def test_widgets_in_a_console(page: Page, jupyter_servers: dict[str, Server]) -> None:
+    server = jupyter_servers["lab"]
+    page.on("pageerror", lambda error: pytest.fail(f"page error: {error}"))
+    page.goto(f"{server.base}/lab/workspaces/{uuid.uuid4().hex}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('console:create')")
+    source = json.loads((EXAMPLES / "01_counter.ipynb").read_text())["cells"][1]["source"]
+    page.evaluate(
+        """async (code) => {
+            const options = { kernelPreference: { name: "python3" } };
+            const panel = await window.jupyterapp.commands.execute("console:create", options);
+            await panel.sessionContext.ready;
+            window.__console = panel;
+            panel.console.inject(code);
+        }""",
+        source if isinstance(source, str) else "".join(source),
+    )
+    button = page.locator(".jp-CodeConsole .counter-button")
+    expect(button).to_have_text("count is 0", timeout=60_000)
+    button.click()
+    expect(button).to_have_text("count is 1")
+    page.wait_for_function("() => window.widgetsRuntime.pendingWrites() === 0")
+    value = page.evaluate(
+        """async () => {
+            const kernel = window.__console.sessionContext.session.kernel;
+            const future = kernel.requestExecute({ code: "print(counter.value)" });
+            let out = "";
+            future.onIOPub = (msg) => { if (msg.header.msg_type === "stream") out += msg.content.text; };
+            await future.done;
+            return out;
+        }"""
+    )
+    assert value == "1\n"
+    shutdown_sessions(server)
