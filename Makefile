@@ -24,7 +24,7 @@ build: $(VENV)/.deps-stamp
 
 ## make demo: set up, then start JupyterLab on the example notebooks
 demo: build
-	$(BIN)/jupyter lab --notebook-dir=examples
+	$(BIN)/jupyter lab --notebook-dir=examples $(if $(filter 0,$(shell id -u)),--allow-root)
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
