@@ -320,24 +320,29 @@ VIEWS_JS = """async ({ selector, count }) => {
   const { kernel, until } = window.__bench;
   const k = kernel();
   const original = k.requestExecute;
-  let t0 = null, replied = null;
+  let t0 = null, replied = null, error = null;
   k.requestExecute = function (...args) {   // stamp the moment the cell's execute request leaves
     t0 = performance.now();
     const future = original.apply(this, args);
     future.done.then(() => { replied = performance.now(); }, () => { replied = performance.now(); });
     return future;
   };
+  const clicked = performance.now();
+  const cell = () => window.jupyterapp.shell.currentWidget.content.widgets[0].node;
+  const state = () => ({
+    t0: t0 === null ? null : t0 - clicked, reply_ms: replied === null ? null : replied - (t0 ?? clicked),
+    outputs: cell().querySelectorAll(".jp-OutputArea-child").length,
+    trimmed: cell().querySelectorAll(".jp-TrimmedOutputs").length,
+    views: document.querySelectorAll(selector).length,
+  });
   try {
     void window.jupyterapp.commands.execute("notebook:run-all-cells");
-    const seen = await until(() => t0 !== null && document.querySelectorAll(selector).length >= count, 300000);
-    await until(() => replied !== null, 300000);
-    const cell = window.jupyterapp.shell.currentWidget.content.widgets[0].node;
-    return {
-      ms: seen - t0, reply_ms: replied - t0,
-      outputs: cell.querySelectorAll(".jp-OutputArea-child").length,
-      trimmed: cell.querySelectorAll(".jp-TrimmedOutputs").length,
-      views: document.querySelectorAll(selector).length,
-    };
+    const seen = await until(() => t0 !== null && document.querySelectorAll(selector).length >= count, 120000);
+    await until(() => replied !== null, 120000);
+    return { ms: seen - t0, ...state() };
+  } catch (e) {
+    error = String(e);
+    return { ms: null, error, ...state() };
   } finally {
     delete k.requestExecute;
   }
@@ -614,8 +619,9 @@ def scenario_views(browser: Browser, server: Server, framework: str, profile: Pa
             result: dict[str, Any] = notebook.page.evaluate(
                 VIEWS_JS, {"selector": VALUE_SELECTOR[framework], "count": VIEWS}
             )
-        if result["outputs"] != VIEWS or result["trimmed"]:
-            log(f"warning: {framework}: {result['outputs']} outputs shown, {result['trimmed']} trimmed")
+        if result["ms"] is None or result["outputs"] != VIEWS or result["trimmed"]:
+            log(f"warning: {framework}: scenario 4 incomplete: {result}")
+            notebook.page.screenshot(path=str(RESULTS / f"views-{framework}-failed.png"))
         return result
 
 
@@ -726,7 +732,7 @@ def run_scenarios(
         log(f"{framework}: scenario 4")
         profile = profile_dir / f"views-{framework}.cpuprofile" if profile_dir and framework == "widgets" else None
         s4[framework] = scenario_views(browser, on, framework, profile)
-        log(f"  4: {s4[framework]['ms']:.0f} ms, {s4[framework]['outputs']} outputs")
+        log(f"  4: {s4[framework]['ms']} ms, {s4[framework]['outputs']} outputs")
         log(f"{framework}: scenario 3 (nodelay off)")
         cells = [
             DEFS[framework].replace("{esms}", _ESMS),
@@ -756,9 +762,10 @@ def table(results: dict[str, Any]) -> list[tuple[str, dict[str, float | None]]]:
     rows: list[tuple[str, dict[str, float | None]]] = []
 
     def row(name: str, values: dict[str, Any], key: str | None = None, floor: float | None = None) -> None:
-        cells: dict[str, float | None] = {
-            f: (float(values[f][key] if key else values[f]) if f in values else None) for f in FRAMEWORKS
-        }
+        cells: dict[str, float | None] = {}
+        for f in FRAMEWORKS:
+            value = (values[f][key] if key else values[f]) if f in values else None
+            cells[f] = None if value is None else float(value)
         cells["floor"] = floor
         rows.append((name, cells))
 

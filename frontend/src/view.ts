@@ -39,13 +39,23 @@ function scoped(model: WidgetModel, added: [string, Callback, unknown][]): ViewM
   };
 }
 
-async function definition(module: Record<string, unknown>): Promise<WidgetDefinition> {
-  let exported = module.default;
-  if (typeof exported === "function") exported = await (exported as () => unknown)();
-  if (exported === null || typeof exported !== "object") {
-    throw new Error("the view module must `export default { render }` (or a function returning it)");
+const definitions = new WeakMap<Record<string, unknown>, Promise<WidgetDefinition>>();
+
+/** The module's `{ initialize, render }`; a default-exported factory runs once per loaded module. */
+function definition(module: Record<string, unknown>): Promise<WidgetDefinition> {
+  let found = definitions.get(module);
+  if (!found) {
+    found = (async () => {
+      let exported = module.default;
+      if (typeof exported === "function") exported = await (exported as () => unknown)();
+      if (exported === null || typeof exported !== "object") {
+        throw new Error("the view module must `export default { render }` (or a function returning it)");
+      }
+      return exported as WidgetDefinition;
+    })();
+    definitions.set(module, found);
   }
-  return exported as WidgetDefinition;
+  return found;
 }
 
 const initialized = new WeakMap<WidgetModel, Promise<void>>();

@@ -108,6 +108,16 @@ describe("rendering a view module", () => {
     expect(b.view.host.textContent).toBe("afn:1");
   });
 
+  it("runs a default-exported factory once per module, for every view of every model", async () => {
+    const source = `export default () => { ${P}.log.push("factory"); return { render({ el }) { el.textContent = "x"; } }; };`;
+    const esm = openWidget("f1", source);
+    kernel.open("f2", { value: 2 }, { esm, css: null, assets: {} }); // same class: the source travels once
+    const views = [mount("f1"), mount("f1"), mount("f2")];
+    await Promise.all(views.map((v) => v.rendered));
+    expect(views.map((v) => v.view.host.textContent)).toEqual(["x", "x", "x"]);
+    expect(probe.log).toEqual(["factory"]);
+  });
+
   it("supports async initialize, async render and async cleanup", async () => {
     openWidget(
       "w4",
