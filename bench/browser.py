@@ -50,6 +50,7 @@ RESULTS = Path(__file__).parent / "results"
 
 LOOP_SETS = 2000  # scenario 1
 LOOP_REPEATS = 5
+LOOP_RESET = 5000  # shown before each repeat
 LIST_LEN = 100_000  # scenario 2
 LIST_UPDATES = 20
 TRIPS = 100  # scenario 3
@@ -234,11 +235,16 @@ HELPERS = """() => {
     };
     poll();
   });
-  /** The @jupyter-widgets manager, through any rendered ipywidgets/anywidget output. */
+  /** The @jupyter-widgets manager, through any rendered ipywidgets/anywidget output (its renderer
+   *  holds it, or a PromiseDelegate of it). */
   const ipyManager = () => {
     for (const cell of window.jupyterapp.shell.currentWidget.content.widgets) {
       for (const child of cell.outputArea?.widgets ?? []) {
-        for (const w of child.widgets ?? []) if (w._manager) return w._manager;
+        for (const w of child.widgets ?? []) {
+          const m = w._manager;
+          if (m && typeof m.get_model === "function") return m;
+          if (m && m.promise) return m.promise;
+        }
       }
     }
     return null;
@@ -256,7 +262,7 @@ HELPERS = """() => {
       if (framework === "widgets") return window.widgetsRuntime.manager(kernel().id).get_model(id);
       if (framework === "anywidget" && probe) { await until(() => window[probe]); return window[probe]; }
       await until(() => ipyManager());
-      return ipyManager().get_model(id);
+      return (await ipyManager()).get_model(id);
     },
   };
 }"""
@@ -381,7 +387,7 @@ BLOB_FLOOR_JS = """async ({ bytes }) => {
 
 NOTES = [
     "1: one cell-less execute `for i in range(2000): w.value = i` sent with kernel.requestExecute; start = just "
-    "before that call, end = a MutationObserver on the view element sees text '1999' (reset to -1 and waited "
+    "before that call, end = a MutationObserver on the view element sees text '1999' (reset to 5000 and waited "
     "for before each of 5 repeats; median). 'reply' = its execute_reply; 'comm msgs' = websocket frames of that "
     "model during the loop.",
     "2: 20 changes of one element of a 100,000-int list, in one execute with 50 ms between; bytes = mean size "
@@ -526,8 +532,11 @@ def scenario_loop(notebook: Notebook, framework: str, model_id: str, profile: Pa
     runs: list[dict[str, float]] = []
     messages: list[int] = []
     for repeat in range(LOOP_REPEATS):
-        notebook.execute("w.value = -1")
-        notebook.page.wait_for_function(f"() => document.querySelector({selector!r}).textContent.trim() === '-1'")
+        # A reset value outside the loop's range (not -1: ipywidgets' readout writes U+2212 for minus).
+        notebook.execute(f"w.value = {LOOP_RESET}")
+        notebook.page.wait_for_function(
+            f"() => document.querySelector({selector!r}).textContent.trim() === '{LOOP_RESET}'"
+        )
         notebook.frames.clear()
         with cpu_profile(notebook.page, profile if repeat == LOOP_REPEATS - 1 else None):
             result = notebook.page.evaluate(

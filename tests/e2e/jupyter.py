@@ -134,6 +134,15 @@ class Notebook:
             f"() => {{ try {{ return {KERNEL}.status === 'idle'; }} catch (e) {{ return false; }} }}", timeout=90_000
         )
 
+    def wait_for_restart(self) -> None:
+        """After a restart: the kernel connection is back. (JupyterLab 4.6 with ipykernel 7 may then
+        report 'starting' until the kernel is first used, with or without our extension.)"""
+        self.page.wait_for_function(
+            f"() => {{ const k = {KERNEL}; return k.connectionStatus === 'connected'"
+            " && ['starting', 'idle', 'busy'].includes(k.status); }",
+            timeout=90_000,
+        )
+
     def run_all(self) -> None:
         self.wait_for_kernel()
         self.page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")

@@ -127,7 +127,13 @@ def test_reload_restores_live_widgets_and_restart_disconnects(open_example: Open
     banner = page.locator(".jp-OutputArea .widgets-banner[data-kind='disconnected']")
     expect(banner).to_have_count(2)
     expect(banner.first).to_contain_text("kernel restarted")
-    notebook.wait_for_kernel()
+    notebook.wait_for_restart()
+    assert notebook.execute("print('new kernel')") == "new kernel\n"
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    expect(page.locator(".jp-OutputArea .widgets-banner[data-kind='disconnected']")).to_have_count(0)
+    expect(buttons.first).to_have_text("count is 0")  # fresh models from the new kernel, live again
+    buttons.first.click()
+    expect(buttons.nth(1)).to_have_text("count is 1")
     assert notebook.page_errors() == []
 
 

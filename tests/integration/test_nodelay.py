@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import statistics
 import time
@@ -76,7 +77,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_kernel_websockets_get_tcp_nodelay(server: Server) -> None:
     kernel = request(server, "POST", "/api/kernels", {"name": "python3"})
     try:
-        times, status = asyncio.run(comm_echo(server, kernel["id"], 50))
+        # In its own thread: Playwright's sync API may already run an event loop in this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            times, status = pool.submit(asyncio.run, comm_echo(server, kernel["id"], 50)).result()
         assert status["enabled"] is True
         ours = [s for s in status["sockets"] if s["kernel_id"] == kernel["id"]]
         assert ours and all(s["nodelay"] is True for s in ours), status
