@@ -136,10 +136,11 @@ class Notebook:
 
     def wait_for_restart(self) -> None:
         """After a restart: the kernel connection is back. (JupyterLab 4.6 with ipykernel 7 may then
-        report 'starting' until the kernel is first used, with or without our extension.)"""
+        report 'starting' or 'unknown' until the kernel is first used, with or without our extension:
+        the new kernel's first status messages are lost.)"""
         self.page.wait_for_function(
             f"() => {{ const k = {KERNEL}; return k.connectionStatus === 'connected'"
-            " && ['starting', 'idle', 'busy'].includes(k.status); }",
+            " && !['restarting', 'autorestarting', 'dead', 'terminating'].includes(k.status); }",
             timeout=90_000,
         )
 
