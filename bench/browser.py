@@ -6,7 +6,10 @@ framework, prints a table and writes bench/results/browser.json. Nothing here as
 
 Times are taken inside the page with performance.now(); bytes are the sizes of the kernel
 websocket frames Playwright sees. How each figure is measured is printed under the table (and is
-in `NOTES` below). `--profile` adds a Chromium CPU profile of our framework in scenarios 1 and 4.
+in `NOTES` below). `--profile` also records Chromium CPU profiles (CDP) of the last repeat of
+scenarios 1 and 5 and the first round of scenario 4 for every framework, into
+bench/results/profiles/, and prints where the page's time went (by owner: our extension, anywidget,
+@jupyter-widgets, JupyterLab, native); profiled repeats run slower, so compare figures without it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,6 +49,7 @@ from tests.e2e.jupyter import (  # noqa: E402
 )
 
 FRAMEWORKS = ["widgets", "anywidget", "ipywidgets"]
+T = TypeVar("T")
 RESULTS = Path(__file__).parent / "results"
 
 LOOP_SETS = 2000  # scenario 1
@@ -59,6 +63,8 @@ VIEWS = 500  # scenario 4
 ARRAY_LEN = 10_000_000  # scenario 5: 80 MB of float64
 ARRAY_BYTES = ARRAY_LEN * 8
 ARRAY_REPEATS = 3
+VIEWS_ROUNDS = 2  # scenario 4: fresh pages per round
+TRIP_CHUNK = 10  # scenario 3: trips per framework before the next one's turn
 
 # JupyterLab 4.6.6 shows 50 outputs per cell. Its settings schema says 0 means "no limit", but
 # OutputArea takes 0 literally and shows none ("The first 0 are displayed"), so: a large number.
@@ -117,7 +123,7 @@ class Echo(widgets.Model):
         self.b = change["new"]
 class Blob(widgets.Model):
     _esm = BLOB_ESM
-    data = traitlets.Any(None).tag(sync=True)
+    data = widgets.Array(None, allow_none=True).tag(sync=True)
 def make_value(v):
     return Value(value=v)
 def change_item(model, k):
@@ -308,17 +314,19 @@ TRIPS_JS = """async ({ framework, id, trips, warmup, start }) => {
 }"""
 
 ECHO_FLOOR_JS = """async ({ trips, warmup }) => {
-  const comm = window.__bench.kernel().createComm("bench_echo");
-  let pending = null;
-  comm.onMsg = () => pending?.();
-  await comm.open({}).done;
+  if (!window.__bench_echo_comm) {           // one comm per page, reused by every chunk of trips
+    const comm = window.__bench.kernel().createComm("bench_echo");
+    comm.onMsg = () => window.__bench_echo_pending?.();
+    await comm.open({}).done;
+    window.__bench_echo_comm = comm;
+  }
+  const comm = window.__bench_echo_comm;
   const times = [];
   for (let i = 0; i < warmup + trips; i++) {
     const t0 = performance.now();
-    await new Promise((resolve) => { pending = resolve; comm.send({ i }); });
+    await new Promise((resolve) => { window.__bench_echo_pending = resolve; comm.send({ i }); });
     if (i >= warmup) times.push(performance.now() - t0);
   }
-  comm.close();
   return times;
 }"""
 
@@ -386,25 +394,28 @@ BLOB_FLOOR_JS = """async ({ bytes }) => {
 }"""
 
 NOTES = [
+    "All frameworks' pages (one kernel each) are open at once and repeats are interleaved, rotating the order, "
+    "so that other load on the machine hits every framework alike.",
     "1: one cell-less execute `for i in range(2000): w.value = i` sent with kernel.requestExecute; start = just "
     "before that call, end = a MutationObserver on the view element sees text '1999' (reset to 5000 and waited "
-    "for before each of 5 repeats; median). 'reply' = its execute_reply; 'comm msgs' = websocket frames of that "
-    "model during the loop.",
+    "for before each of 5 repeats; median). 'execute_reply' = when the page got the reply; 'comm msgs' = "
+    "websocket frames of that model during the loop.",
     "2: 20 changes of one element of a 100,000-int list, in one execute with 50 ms between; bytes = mean size "
-    "of the websocket frames (kernel -> browser) that are comm_msg of that model; the browser's last value "
-    "is checked.",
+    "of the websocket frames (kernel -> browser, whole Jupyter message) that are comm_msg of that model; the "
+    "browser's last value is checked.",
     "3: in the page, model.set('a', n); model.save_changes(); until `change:b` shows b == n (a Python observer "
-    "sets b = a); 10 warm-up trips, then 100 timed. 'floor' = a bare comm the page opens to an echo target "
-    "in a kernel without any widget framework.",
-    "4: one cell `for i in range(500): display(W(value=i))` run as a notebook cell; start = the cell's "
-    "kernel.requestExecute call, end = 500 views in the DOM (requestAnimationFrame poll). maxNumberOutputs "
-    f"is set to {MAX_OUTPUTS} (0 hides every output in JupyterLab 4.6.6), and all 500 outputs are checked.",
-    "5: `blob.data = <80 MB>` (array made beforehand), start = requestExecute, end = the model in the page "
-    "holds data of byteLength 80,000,000 (`change:data`); median of 3. Bytes = the largest websocket frame of "
-    "that model. 'floor' = a bare comm whose kernel handler answers with one 80 MB buffer.",
+    "sets b = a); 10 warm-up trips, then 100 timed, in chunks of 10 interleaved over frameworks, floor and both "
+    "servers. 'floor' = a bare comm the page opens to an echo target in a kernel without any widget framework.",
+    "4: one cell `for i in range(500): display(W(value=i))` run as a notebook cell in a fresh page; start = the "
+    "cell's kernel.requestExecute call, end = 500 views in the DOM (requestAnimationFrame poll); median of "
+    f"{VIEWS_ROUNDS} rounds. maxNumberOutputs is {MAX_OUTPUTS} (0 hides every output in JupyterLab 4.6.6); all 500 "
+    "outputs are checked.",
+    "5: `blob.data = <80 MB>` (array made beforehand), start = requestExecute, end = the model in the page holds "
+    "data of byteLength 80,000,000 (`change:data`); median of 3. Bytes = the largest websocket frame of that "
+    "model. 'floor' = a bare comm whose kernel handler answers with one 80 MB buffer.",
     "6: import ms and Python bytes per model from bench/core.py (fresh interpreters); frontend size = esbuild "
-    "--bundle --minify of frontend/extension/runtime.ts, gzip -9. anywidget: its labextension chunks "
-    "minified by esbuild, gzip -9: non-vendor = its own code chunk (the one holding packages/anywidget/src).",
+    "--bundle --minify of frontend/extension/runtime.ts, gzip -9. anywidget: its labextension chunks minified "
+    "by esbuild (inline source maps dropped), gzip -9; non-vendor = the chunk holding packages/anywidget/src.",
 ]
 
 
@@ -421,26 +432,37 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+def rotated(items: list[T], by: int) -> list[T]:
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 @contextmanager
-def notebook_page(browser: Browser, server: Server, name: str, cells: list[str]) -> Iterator[Notebook]:
-    """A fresh page on a fresh notebook; its kernels are shut down afterwards."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(120_000)
+def open_pages(browser: Browser, server: Server, notebooks: dict[str, list[str]]) -> Iterator[dict[str, Notebook]]:
+    """One fresh page per notebook (name -> cells), all open together; their kernels are shut down after."""
+    contexts = []
+    pages: dict[str, Notebook] = {}
     try:
-        notebook = open_notebook(page, server, write_notebook(server.root, name, cells))
-        notebook.wait_for_kernel()
-        page.evaluate(HELPERS)
-        yield notebook
-        errors = notebook.page_errors()
-        if errors:
-            log(f"page errors in {name}: {errors[:3]}")
+        for name, cells in notebooks.items():
+            context = browser.new_context(viewport={"width": 1280, "height": 1000})
+            contexts.append(context)
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            notebook = open_notebook(page, server, write_notebook(server.root, f"{name}.ipynb", cells))
+            notebook.wait_for_kernel()
+            page.evaluate(HELPERS)
+            pages[name] = notebook
+        yield pages
+        for name, notebook in pages.items():
+            if notebook.page_errors():
+                log(f"page errors in {name}: {notebook.page_errors()[:3]}")
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
         shutdown_sessions(server)
 
 
@@ -461,21 +483,16 @@ def run_cells_until_ready(notebook: Notebook) -> dict[str, str]:
     raise RuntimeError("a setup cell failed:\n" + "\n".join(texts))
 
 
-def frames_of(notebook: Notebook, comm_id: str) -> list[int]:
-    """Sizes of the kernel -> browser frames that are comm messages of `comm_id` (frames are then dropped)."""
+def sizes_of(notebook: Notebook, comm_id: str) -> list[int]:
     needle = comm_id.encode()
-    sizes = [len(p) for d, p in notebook.frames if d == "in" and b"comm_msg" in p and needle in p]
-    notebook.frames.clear()
-    return sizes
+    return [len(p) for d, p in notebook.frames if d == "in" and b"comm_msg" in p and needle in p]
 
 
 def wait_frames(notebook: Notebook, comm_id: str, predicate: Callable[[list[int]], bool], timeout: float = 30) -> None:
     """Let Playwright deliver frame events until the frames of `comm_id` satisfy `predicate`."""
-    needle = comm_id.encode()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        sizes = [len(p) for d, p in notebook.frames if d == "in" and b"comm_msg" in p and needle in p]
-        if predicate(sizes):
+        if predicate(sizes_of(notebook, comm_id)):
             return
         notebook.page.wait_for_timeout(50)
     log(f"warning: websocket frames of {comm_id} incomplete after {timeout}s")
@@ -489,7 +506,7 @@ def cpu_profile(page: Page, path: Path | None) -> Iterator[None]:
         return
     cdp = page.context.new_cdp_session(page)
     cdp.send("Profiler.enable")
-    cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+    cdp.send("Profiler.setSamplingInterval", {"interval": 1000})  # µs; finer slows anywidget a lot
     cdp.send("Profiler.start")
     try:
         yield
@@ -499,130 +516,119 @@ def cpu_profile(page: Page, path: Path | None) -> Iterator[None]:
         cdp.detach()
 
 
-def summarize_profile(path: Path, top: int = 12) -> list[tuple[float, str]]:
-    """Self time by function (ms), heaviest first, from a .cpuprofile."""
+def owner(url: str) -> str:
+    """Whose code a profiled function is, by its script URL."""
+    if not url:
+        return "native (layout, style, GC, ...)"
+    for needle, name in (
+        ("/widgets-labextension/", "ours (widgets-labextension)"),
+        ("/anywidget/", "anywidget"),
+        ("/@jupyter-widgets/", "ipywidgets (@jupyter-widgets)"),
+        ("blob:", "view modules (blob: URLs)"),
+    ):
+        if needle in url:
+            return name
+    return "JupyterLab and the rest of the page"
+
+
+def summarize_profile(path: Path, top: int = 8) -> tuple[dict[str, float], list[tuple[float, str]]]:
+    """Self time (ms) by owner, and the heaviest functions, from a .cpuprofile ('(idle)' left out)."""
     profile = json.loads(path.read_text())
     nodes = {n["id"]: n for n in profile["nodes"]}
-    deltas = profile["timeDeltas"]
-    self_ms: dict[str, float] = {}
-    for sample, delta in zip(profile["samples"], deltas, strict=False):
+    by_owner: dict[str, float] = {}
+    by_function: dict[str, float] = {}
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=False):
         frame = nodes[sample]["callFrame"]
-        url = frame["url"].rsplit("/", 1)[-1][:40]
-        key = f"{frame['functionName'] or '(anonymous)'} {url}:{frame['lineNumber'] + 1}"
-        self_ms[key] = self_ms.get(key, 0.0) + delta / 1000
-    return sorted(((ms, key) for key, ms in self_ms.items()), reverse=True)[:top]
+        name = frame["functionName"] or "(anonymous)"
+        if name == "(idle)":
+            continue
+        ms = delta / 1000
+        by_owner[owner(frame["url"])] = by_owner.get(owner(frame["url"]), 0.0) + ms
+        key = f"{name} {frame['url'].rsplit('/', 1)[-1][:36]}:{frame['lineNumber'] + 1}"
+        by_function[key] = by_function.get(key, 0.0) + ms
+    heaviest = sorted(((ms, key) for key, ms in by_function.items()), reverse=True)[:top]
+    return dict(sorted(by_owner.items(), key=lambda item: -item[1])), heaviest
 
 
 # --- scenarios ------------------------------------------------------------------------------------
 
 
 def main_notebook_cells(framework: str) -> list[str]:
-    value_cell = "w = make_value(0)\nw"
-    ready = "print('BENCH-READY', json.dumps({'w': w.model_id, 'L': L.model_id, 'E': E.model_id, 'B': B.model_id}))"
+    ready = "print('BENCH-READY', json.dumps({'w': w.model_id, 'L': L.model_id, 'B': B.model_id}))"
     return [
         DEFS[framework].replace("{esms}", _ESMS) + ARRAYS[framework],
-        value_cell,
-        f"L = Items(items=list(range({LIST_LEN})))\nE = Echo()\nshow(E)\nB = Blob()\nshow(B)\n" + ready,
+        "w = make_value(0)\nw",
+        f"L = Items(items=list(range({LIST_LEN})))\nB = Blob()\nshow(B)\n" + ready,
     ]
 
 
-def scenario_loop(notebook: Notebook, framework: str, model_id: str, profile: Path | None) -> dict[str, Any]:
+def echo_notebook_cells(framework: str) -> list[str]:
+    probe = "probe()\n" if framework == "ipywidgets" else ""
+    return [
+        DEFS[framework].replace("{esms}", _ESMS),
+        "E = Echo()\nshow(E)\n" + probe + "print('BENCH-READY', json.dumps({'E': E.model_id}))",
+    ]
+
+
+def loop_once(notebook: Notebook, framework: str, model_id: str, profile: Path | None) -> dict[str, float]:
     selector = VALUE_SELECTOR[framework]
-    notebook.page.wait_for_selector(selector)
-    runs: list[dict[str, float]] = []
-    messages: list[int] = []
-    for repeat in range(LOOP_REPEATS):
-        # A reset value outside the loop's range (not -1: ipywidgets' readout writes U+2212 for minus).
-        notebook.execute(f"w.value = {LOOP_RESET}")
-        notebook.page.wait_for_function(
-            f"() => document.querySelector({selector!r}).textContent.trim() === '{LOOP_RESET}'"
+    # A reset value outside the loop's range (not -1: ipywidgets' readout writes U+2212 for minus).
+    notebook.execute(f"w.value = {LOOP_RESET}")
+    notebook.page.wait_for_function(f"() => document.querySelector({selector!r}).textContent.trim() === '{LOOP_RESET}'")
+    notebook.frames.clear()
+    with cpu_profile(notebook.page, profile):
+        result: dict[str, float] = notebook.page.evaluate(
+            LOOP_JS,
+            {"code": f"for i in range({LOOP_SETS}): w.value = i", "selector": selector, "expected": str(LOOP_SETS - 1)},
         )
-        notebook.frames.clear()
-        with cpu_profile(notebook.page, profile if repeat == LOOP_REPEATS - 1 else None):
-            result = notebook.page.evaluate(
-                LOOP_JS,
-                {
-                    "code": f"for i in range({LOOP_SETS}): w.value = i",
-                    "selector": selector,
-                    "expected": str(LOOP_SETS - 1),
-                },
-            )
-        notebook.page.wait_for_timeout(200)  # let the frame events of the loop arrive
-        messages.append(len(frames_of(notebook, model_id)))
-        runs.append(result)
-    return {
-        "ms": median([r["ms"] for r in runs]),
-        "reply_ms": median([r["reply_ms"] for r in runs]),
-        "all_ms": [r["ms"] for r in runs],
-        "comm_msgs": median([float(m) for m in messages]),
-    }
+    notebook.page.wait_for_timeout(200)  # let the frame events of the loop arrive
+    result["comm_msgs"] = len(sizes_of(notebook, model_id))
+    notebook.frames.clear()
+    return result
 
 
 def scenario_list(notebook: Notebook, framework: str, model_id: str) -> dict[str, Any]:
     notebook.frames.clear()
     indices = [1000 * k for k in range(1, LIST_UPDATES + 1)]
-    code = "\n".join(f"change_item(L, {i}); time.sleep(0.05)" for i in indices)
-    notebook.execute(code)
+    notebook.execute("\n".join(f"change_item(L, {i}); time.sleep(0.05)" for i in indices))
     length = notebook.page.evaluate(
         LIST_CHECK_JS, {"framework": framework, "id": model_id, "index": indices[-1], "expected": -indices[-1]}
     )
     wait_frames(notebook, model_id, lambda sizes: len(sizes) >= LIST_UPDATES)
-    sizes = frames_of(notebook, model_id)
-    return {
-        "bytes_per_update": sum(sizes) / max(1, len(sizes)),
-        "frames": len(sizes),
-        "browser_length": length,
-    }
+    sizes = sizes_of(notebook, model_id)
+    notebook.frames.clear()
+    return {"bytes_per_update": sum(sizes) / max(1, len(sizes)), "frames": len(sizes), "browser_length": length}
 
 
-def trips(notebook: Notebook, framework: str, model_id: str) -> dict[str, Any]:
-    times: list[float] = notebook.page.evaluate(
-        TRIPS_JS, {"framework": framework, "id": model_id, "trips": TRIPS, "warmup": WARMUP_TRIPS, "start": 1000}
+def blob_once(notebook: Notebook, framework: str, model_id: str, profile: Path | None) -> dict[str, Any]:
+    notebook.frames.clear()
+    with cpu_profile(notebook.page, profile):
+        if framework == "floor":
+            result: dict[str, Any] = notebook.page.evaluate(BLOB_FLOOR_JS, {"bytes": ARRAY_BYTES})
+            model_id = result["comm_id"]
+        else:
+            result = notebook.page.evaluate(
+                BLOB_JS,
+                {"framework": framework, "id": model_id, "fill": "fill(B)", "empty": "empty(B)", "bytes": ARRAY_BYTES},
+            )
+    wait_frames(notebook, model_id, lambda sizes: any(x >= ARRAY_BYTES for x in sizes), timeout=60)
+    result["ws_bytes"] = max(sizes_of(notebook, model_id), default=0)
+    notebook.frames.clear()
+    return result
+
+
+def trips_chunk(notebook: Notebook, framework: str, model_id: str, warmup: int, start: int) -> list[float]:
+    if framework == "floor":
+        return notebook.page.evaluate(ECHO_FLOOR_JS, {"trips": TRIP_CHUNK, "warmup": warmup})  # type: ignore[no-any-return]
+    return notebook.page.evaluate(  # type: ignore[no-any-return]
+        TRIPS_JS, {"framework": framework, "id": model_id, "trips": TRIP_CHUNK, "warmup": warmup, "start": start}
     )
-    return {"p50": percentile(times, 0.5), "p90": percentile(times, 0.9), "all": times}
 
 
-def echo_floor(notebook: Notebook) -> dict[str, Any]:
-    times: list[float] = notebook.page.evaluate(ECHO_FLOOR_JS, {"trips": TRIPS, "warmup": WARMUP_TRIPS})
-    return {"p50": percentile(times, 0.5), "p90": percentile(times, 0.9), "all": times}
-
-
-def scenario_blob(notebook: Notebook, framework: str, model_id: str) -> dict[str, Any]:
-    runs: list[dict[str, Any]] = []
-    sizes: list[int] = []
-    for _ in range(ARRAY_REPEATS):
-        notebook.frames.clear()
-        result = notebook.page.evaluate(
-            BLOB_JS,
-            {"framework": framework, "id": model_id, "fill": "fill(B)", "empty": "empty(B)", "bytes": ARRAY_BYTES},
-        )
-        wait_frames(notebook, model_id, lambda s: any(x >= ARRAY_BYTES for x in s), timeout=60)
-        sizes.append(max(frames_of(notebook, model_id), default=0))
-        runs.append(result)
-    return {
-        "ms": median([r["ms"] for r in runs]),
-        "reply_ms": median([r["reply_ms"] for r in runs]),
-        "all_ms": [r["ms"] for r in runs],
-        "ws_bytes": max(sizes),
-        "browser_type": runs[-1]["type"],
-    }
-
-
-def blob_floor(notebook: Notebook) -> dict[str, Any]:
-    runs: list[dict[str, Any]] = []
-    sizes: list[int] = []
-    for _ in range(ARRAY_REPEATS):
-        notebook.frames.clear()
-        result = notebook.page.evaluate(BLOB_FLOOR_JS, {"bytes": ARRAY_BYTES})
-        wait_frames(notebook, result["comm_id"], lambda s: any(x >= ARRAY_BYTES for x in s), timeout=60)
-        sizes.append(max(frames_of(notebook, result["comm_id"]), default=0))
-        runs.append(result)
-    return {"ms": median([r["ms"] for r in runs]), "all_ms": [r["ms"] for r in runs], "ws_bytes": max(sizes)}
-
-
-def scenario_views(browser: Browser, server: Server, framework: str, profile: Path | None) -> dict[str, Any]:
+def views_once(browser: Browser, server: Server, framework: str, profile: Path | None) -> dict[str, Any]:
     cell = f"for i in range({VIEWS}): display(make_value(i))"
-    with notebook_page(browser, server, f"views-{framework}.ipynb", [cell]) as notebook:
+    with open_pages(browser, server, {f"views-{framework}": [cell]}) as pages:
+        notebook = pages[f"views-{framework}"]
         notebook.execute(DEFS[framework].replace("{esms}", _ESMS))
         with cpu_profile(notebook.page, profile):
             result: dict[str, Any] = notebook.page.evaluate(
@@ -641,7 +647,7 @@ def nodelay_status(server: Server) -> str:
         body = json.loads(urllib.request.urlopen(f"{server.base}/api/widgets/nodelay", timeout=5).read())
     except OSError:
         return "extension off (no /api/widgets/nodelay)"
-    return f"extension on, sockets: {body.get('sockets')}"
+    return f"extension on, sockets with TCP_NODELAY: {sum(1 for s in body.get('sockets', []) if s.get('nodelay'))}"
 
 
 # --- scenario 6: sizes and Python-side figures ----------------------------------------------------
@@ -658,12 +664,14 @@ def esbuild(args: list[str], stdin: bytes | None = None) -> bytes:
 
 
 def frontend_sizes() -> dict[str, Any]:
-    runtime = esbuild(["frontend/extension/runtime.ts", "--bundle", "--minify", "--format=esm"])
-    no_lexer = esbuild(
+    # The runtime as the extension ships it: es-module-lexer is a separate chunk, loaded only for a
+    # view module that has imports (loader.ts); it is reported on its own.
+    runtime = esbuild(
         ["frontend/extension/runtime.ts", "--bundle", "--minify", "--format=esm", "--external:es-module-lexer"]
     )
+    lexer = esbuild(["node_modules/es-module-lexer/dist/lexer.js", "--minify", "--format=esm"])
     sizes: dict[str, Any] = {
-        "widgets": {"min": len(runtime), "min_gzip": gz(runtime), "min_gzip_without_es_module_lexer": gz(no_lexer)},
+        "widgets": {"min": len(runtime), "min_gzip": gz(runtime), "lazy_es_module_lexer_min_gzip": gz(lexer)},
     }
     static = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "anywidget" / "static"
     chunks: dict[str, dict[str, int | bool]] = {}
@@ -685,6 +693,18 @@ def frontend_sizes() -> dict[str, Any]:
 
 def python_figures() -> dict[str, dict[str, float]]:
     return {f: {"import_ms": core.import_ms(f), "bytes_per_model": core.memory_per_model(f)} for f in FRAMEWORKS}
+
+
+def build_staleness() -> str | None:
+    """A warning when the built labextension (what the browser runs) is older than frontend/ sources."""
+    sources = [p for d in ("frontend/src", "frontend/extension") for p in (ROOT / d).glob("*.ts")]
+    built = list((ROOT / "widgets" / "labextension" / "static").glob("*.js"))
+    if not sources or not built:
+        return "no built labextension found"
+    newest_source = max(p.stat().st_mtime for p in sources)
+    if newest_source > max(p.stat().st_mtime for p in built):
+        return "widgets/labextension is older than frontend/ sources: the browser ran the previous build (make build)"
+    return None
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -709,7 +729,9 @@ def run_browser(results: dict[str, Any], profile_dir: Path | None) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                run_scenarios(browser, servers, results, profile_dir)
+                main_scenarios(browser, servers["on"], results, profile_dir)
+                views_scenario(browser, servers["on"], results, profile_dir)
+                trips_scenario(browser, servers, results)
             finally:
                 browser.close()
     finally:
@@ -718,49 +740,100 @@ def run_browser(results: dict[str, Any], profile_dir: Path | None) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def run_scenarios(
-    browser: Browser, servers: dict[str, Server], results: dict[str, Any], profile_dir: Path | None
-) -> None:
-    on, off = servers["on"], servers["off"]
-    s1, s2, s4, s5 = results["1"], results["2"], results["4"], results["5"]
-    s3: dict[str, dict[str, Any]] = results["3"]
-    for framework in FRAMEWORKS:
-        profile = profile_dir / f"loop-{framework}.cpuprofile" if profile_dir and framework == "widgets" else None
-        log(f"{framework}: scenarios 1, 2, 3 (nodelay on), 5")
-        with notebook_page(browser, on, f"main-{framework}.ipynb", main_notebook_cells(framework)) as notebook:
-            ids = run_cells_until_ready(notebook)
-            results["nodelay"]["on"] = nodelay_status(on)
-            s1[framework] = scenario_loop(notebook, framework, ids["w"], profile)
-            log(f"  1: {s1[framework]['ms']:.1f} ms")
-            s2[framework] = scenario_list(notebook, framework, ids["L"])
-            log(f"  2: {s2[framework]['bytes_per_update']:.0f} B/update")
-            s3["on"][framework] = trips(notebook, framework, ids["E"])
-            log(f"  3: p50 {s3['on'][framework]['p50']:.2f} ms")
-            s5[framework] = scenario_blob(notebook, framework, ids["B"])
-            log(f"  5: {s5[framework]['ms']:.0f} ms")
-        log(f"{framework}: scenario 4")
-        profile = profile_dir / f"views-{framework}.cpuprofile" if profile_dir and framework == "widgets" else None
-        s4[framework] = scenario_views(browser, on, framework, profile)
-        log(f"  4: {s4[framework]['ms']} ms, {s4[framework]['outputs']} outputs")
-        log(f"{framework}: scenario 3 (nodelay off)")
-        cells = [
-            DEFS[framework].replace("{esms}", _ESMS),
-            "E = Echo()\nshow(E)\n"
-            + ("probe()\n" if framework == "ipywidgets" else "")
-            + "print('BENCH-READY', json.dumps({'E': E.model_id}))",
-        ]
-        with notebook_page(browser, off, f"echo-{framework}.ipynb", cells) as notebook:
-            ids = run_cells_until_ready(notebook)
-            results["nodelay"]["off"] = nodelay_status(off)
-            s3["off"][framework] = trips(notebook, framework, ids["E"])
-            log(f"  3 off: p50 {s3['off'][framework]['p50']:.2f} ms")
-    for label, server in servers.items():
-        log(f"floors on the nodelay-{label} server")
-        with notebook_page(browser, server, "floor.ipynb", ["# a kernel without a widget framework"]) as notebook:
-            notebook.execute(FLOOR_DEFS)
-            s3[label]["floor"] = echo_floor(notebook)
-            if label == "on":
-                s5["floor"] = blob_floor(notebook)
+def main_scenarios(browser: Browser, server: Server, results: dict[str, Any], profile_dir: Path | None) -> None:
+    """Scenarios 1, 2 and 5: one page and kernel per framework (plus the floor's), all open at once."""
+    notebooks = {fw: main_notebook_cells(fw) for fw in FRAMEWORKS}
+    notebooks["floor"] = ["# a kernel without a widget framework"]
+    log("scenarios 1, 2, 5: opening one page per framework and the floor's")
+    with open_pages(browser, server, notebooks) as pages:
+        ids = {fw: run_cells_until_ready(pages[fw]) for fw in FRAMEWORKS}
+        pages["floor"].execute(FLOOR_DEFS)
+        for fw in FRAMEWORKS:
+            pages[fw].page.wait_for_selector(VALUE_SELECTOR[fw])
+
+        def profile(name: str, fw: str, last: bool) -> Path | None:
+            return profile_dir / f"{name}-{fw}.cpuprofile" if profile_dir and last else None
+
+        loops: dict[str, list[dict[str, float]]] = {fw: [] for fw in FRAMEWORKS}
+        for repeat in range(LOOP_REPEATS):
+            for fw in rotated(FRAMEWORKS, repeat):
+                last = repeat == LOOP_REPEATS - 1
+                loops[fw].append(loop_once(pages[fw], fw, ids[fw]["w"], profile("loop", fw, last)))
+            log(f"  1, repeat {repeat + 1}: " + ", ".join(f"{fw} {loops[fw][-1]['ms']:.0f} ms" for fw in FRAMEWORKS))
+        for fw in FRAMEWORKS:
+            runs = loops[fw]
+            results["1"][fw] = {
+                "ms": median([r["ms"] for r in runs]),
+                "reply_ms": median([r["reply_ms"] for r in runs]),
+                "comm_msgs": median([r["comm_msgs"] for r in runs]),
+                "runs": runs,
+            }
+            results["2"][fw] = scenario_list(pages[fw], fw, ids[fw]["L"])
+            log(f"  2: {fw} {results['2'][fw]['bytes_per_update']:,.0f} B per update")
+
+        blobs: dict[str, list[dict[str, Any]]] = {fw: [] for fw in [*FRAMEWORKS, "floor"]}
+        for repeat in range(ARRAY_REPEATS):
+            for fw in rotated([*FRAMEWORKS, "floor"], repeat):
+                model_id = ids[fw]["B"] if fw in ids else ""
+                last = repeat == ARRAY_REPEATS - 1
+                blobs[fw].append(blob_once(pages[fw], fw, model_id, profile("blob", fw, last)))
+            log(f"  5, repeat {repeat + 1}: " + ", ".join(f"{fw} {blobs[fw][-1]['ms']:.0f} ms" for fw in blobs))
+        for fw, runs in blobs.items():
+            results["5"][fw] = {
+                "ms": median([r["ms"] for r in runs]),
+                "reply_ms": median([r["reply_ms"] for r in runs]) if fw != "floor" else None,
+                "ws_bytes": max(r["ws_bytes"] for r in runs),
+                "browser_type": runs[-1].get("type"),
+                "runs": runs,
+            }
+
+
+def views_scenario(browser: Browser, server: Server, results: dict[str, Any], profile_dir: Path | None) -> None:
+    """Scenario 4: a fresh page per framework and round, rounds interleaved."""
+    runs: dict[str, list[dict[str, Any]]] = {fw: [] for fw in FRAMEWORKS}
+    for round_ in range(VIEWS_ROUNDS):
+        for fw in rotated(FRAMEWORKS, round_):
+            path = profile_dir / f"views-{fw}.cpuprofile" if profile_dir and round_ == 0 else None
+            runs[fw].append(views_once(browser, server, fw, path))
+        log(f"  4, round {round_ + 1}: " + ", ".join(f"{fw} {runs[fw][-1]['ms']} ms" for fw in FRAMEWORKS))
+    for fw in FRAMEWORKS:
+        done = [r for r in runs[fw] if r["ms"] is not None]
+        results["4"][fw] = {
+            "ms": median([r["ms"] for r in done]) if done else None,
+            "reply_ms": median([r["reply_ms"] for r in done]) if done else None,
+            "outputs": min(r["outputs"] for r in runs[fw]),
+            "runs": runs[fw],
+        }
+
+
+def trips_scenario(browser: Browser, servers: dict[str, Server], results: dict[str, Any]) -> None:
+    """Scenario 3: echo pages for every framework and the floor on both servers, chunks interleaved."""
+    log("scenario 3: opening echo pages on both servers")
+    notebooks = {fw: echo_notebook_cells(fw) for fw in FRAMEWORKS}
+    notebooks["floor"] = ["# a kernel without a widget framework"]
+    with (
+        open_pages(browser, servers["on"], {f"echo-{k}": v for k, v in notebooks.items()}) as on,
+        open_pages(browser, servers["off"], {f"echo-{k}": v for k, v in notebooks.items()}) as off,
+    ):
+        pages = {"on": on, "off": off}
+        ids: dict[tuple[str, str], str] = {}
+        for label, group in pages.items():
+            for fw in FRAMEWORKS:
+                ids[label, fw] = run_cells_until_ready(group[f"echo-{fw}"])["E"]
+            group["echo-floor"].execute(FLOOR_DEFS)
+            results["nodelay"][label] = nodelay_status(servers[label])
+        runs = [(label, fw) for label in pages for fw in [*FRAMEWORKS, "floor"]]
+        times: dict[tuple[str, str], list[float]] = {run: [] for run in runs}
+        for chunk in range(TRIPS // TRIP_CHUNK):
+            for label, fw in rotated(runs, chunk):
+                warmup = WARMUP_TRIPS if chunk == 0 else 0
+                start = 1000 + chunk * (TRIP_CHUNK + WARMUP_TRIPS)
+                model_id = ids.get((label, fw), "")
+                times[label, fw] += trips_chunk(pages[label][f"echo-{fw}"], fw, model_id, warmup, start)
+        for (label, fw), values in times.items():
+            results["3"][label][fw] = {"p50": percentile(values, 0.5), "p90": percentile(values, 0.9), "all": values}
+        for label in pages:
+            log(f"  3 ({label}): " + ", ".join(f"{k} p50 {v['p50']:.1f} ms" for k, v in results["3"][label].items()))
 
 
 # --- the table ------------------------------------------------------------------------------------
@@ -770,27 +843,25 @@ def table(results: dict[str, Any]) -> list[tuple[str, dict[str, float | None]]]:
     s1, s2, s3, s4, s5, s6 = (results[k] for k in "123456")
     rows: list[tuple[str, dict[str, float | None]]] = []
 
-    def row(name: str, values: dict[str, Any], key: str | None = None, floor: float | None = None) -> None:
+    def row(name: str, values: dict[str, Any], key: str, floor: bool = False) -> None:
         cells: dict[str, float | None] = {}
-        for f in FRAMEWORKS:
-            value = (values[f][key] if key else values[f]) if f in values else None
+        for f in [*FRAMEWORKS, "floor"]:
+            value = values[f][key] if f in values and (floor or f != "floor") else None
             cells[f] = None if value is None else float(value)
-        cells["floor"] = floor
         rows.append((name, cells))
 
     row("1. 2000 sets -> DOM, ms (median of 5)", s1, "ms")
-    row("1.   execute_reply, ms", s1, "reply_ms")
+    row("1.   execute_reply in the page, ms", s1, "reply_ms")
     row("1.   comm msgs for the loop", s1, "comm_msgs")
     row("2. bytes per 1-element list update", s2, "bytes_per_update")
     for label in ("on", "off"):
         for q in ("p50", "p90"):
-            floor = s3[label].get("floor", {}).get(q)
-            row(f"3. round trip {q}, ms (NODELAY {label})", s3[label], q, floor)
-    row("4. 500 views rendered, ms", s4, "ms")
-    row("4.   execute_reply, ms", s4, "reply_ms")
-    row("5. 80 MB array -> browser, ms (median 3)", s5, "ms", s5.get("floor", {}).get("ms"))
-    row("5.   execute_reply, ms", s5, "reply_ms")
-    row("5.   websocket bytes", s5, "ws_bytes", s5.get("floor", {}).get("ws_bytes"))
+            row(f"3. round trip {q}, ms (NODELAY {label})", s3[label], q, floor=True)
+    row(f"4. {VIEWS} views rendered, ms", s4, "ms")
+    row("4.   execute_reply in the page, ms", s4, "reply_ms")
+    row("5. 80 MB array -> browser, ms (median 3)", s5, "ms", floor=True)
+    row("5.   execute_reply in the page, ms", s5, "reply_ms")
+    row("5.   websocket bytes", s5, "ws_bytes", floor=True)
     row("6. import, ms", s6["python"], "import_ms")
     row("6. Python bytes per model", s6["python"], "bytes_per_model")
     sizes = s6["frontend"]
@@ -813,14 +884,14 @@ def print_table(results: dict[str, Any]) -> None:
     )
     print(header)
     print("-" * len(header))
+
+    def fmt(value: float | None, width: int) -> str:
+        if value is None:
+            return f"{'-':>{width}}"
+        return f"{value:>{width},.1f}" if value < 1000 else f"{value:>{width},.0f}"
+
     for name, cells in rows:
         ours = cells["widgets"]
-
-        def fmt(value: float | None, width: int) -> str:
-            if value is None:
-                return f"{'-':>{width}}"
-            return f"{value:>{width},.1f}" if value < 1000 else f"{value:>{width},.0f}"
-
         line = f"{name:<42}" + "".join(fmt(cells[f], 13) for f in FRAMEWORKS) + fmt(cells["floor"], 11)
         for other, width in (("anywidget", 16), ("ipywidgets", 17)):
             value = cells[other]
@@ -831,26 +902,47 @@ def print_table(results: dict[str, Any]) -> None:
     print("ipywidgets stands in with: " + "; ".join(f"{k}: {v}" for k, v in WHAT_IPYWIDGETS.items()) + ".")
     sizes = results["6"]["frontend"]
     print(
-        f"frontend: ours = runtime.ts bundled+minified ({sizes['widgets']['min']:,} B min; "
-        f"{sizes['widgets']['min_gzip_without_es_module_lexer']:,} B min+gzip without es-module-lexer); "
-        f"anywidget = its own chunk(s) {', '.join(sizes['anywidget']['own_chunks'])} minified "
-        f"(all chunks JupyterLab loads for it, incl. remoteEntry and vendor: "
-        f"{sizes['anywidget']['min_gzip_all_loaded']:,} B); ipywidgets not measured."
+        f"frontend: ours = runtime.ts bundled+minified ({sizes['widgets']['min']:,} B min), without es-module-lexer "
+        f"({sizes['widgets']['lazy_es_module_lexer_min_gzip']:,} B min+gzip), a chunk loaded only for view modules "
+        f"with imports; anywidget = its own chunk(s) {', '.join(sizes['anywidget']['own_chunks'])} "
+        f"(every chunk JupyterLab loads for it, incl. remoteEntry and vendor: "
+        f"{sizes['anywidget']['min_gzip_all_loaded']:,} B; both sit on JupyterLab, anywidget also on "
+        "@jupyter-widgets/base, not counted); ipywidgets not measured."
     )
     types = ", ".join(f"{f}={results['5'][f]['browser_type']}" for f in FRAMEWORKS)
     print(f"scenario 5 in the browser: {types}.")
     print(f"TCP_NODELAY: on-server {results['nodelay']['on']}; off-server {results['nodelay']['off']}.")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {results['load'][0]:.1f} at start, "
+        f"{results['load'][1]:.1f} at end; {results['seconds']:.0f} s."
+    )
+    if results.get("stale"):
+        print(f"WARNING: {results['stale']}")
     print()
     for note in NOTES:
         print("  " + note)
 
 
+def print_profiles(profile_dir: Path) -> None:
+    for path in sorted(profile_dir.glob("*.cpuprofile")):
+        by_owner, heaviest = summarize_profile(path)
+        total = sum(by_owner.values())
+        print(
+            f"\n{path.name}: {total:,.0f} ms busy in the page: "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in by_owner.items())
+        )
+        for ms, name in heaviest:
+            print(f"  {ms:8.1f}  {name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--profile", action="store_true", help="CPU-profile our framework in scenarios 1 and 4")
+    parser.add_argument("--profile", action="store_true", help="Chromium CPU profiles of scenarios 1, 4 and 5")
     args = parser.parse_args()
     started = time.monotonic()
     results: dict[str, Any] = {"1": {}, "2": {}, "3": {"on": {}, "off": {}}, "4": {}, "5": {}, "nodelay": {}}
+    results["stale"] = build_staleness()
+    load_start = os.getloadavg()[0]
     log("scenario 6: import time, memory per model, frontend sizes")
     results["6"] = {"python": python_figures(), "frontend": frontend_sizes()}
     profile_dir = RESULTS / "profiles" if args.profile else None
@@ -858,12 +950,10 @@ def main() -> None:
         profile_dir.mkdir(parents=True, exist_ok=True)
     run_browser(results, profile_dir)
     results["seconds"] = time.monotonic() - started
+    results["load"] = [load_start, os.getloadavg()[0]]
     print_table(results)
     if profile_dir:
-        for path in sorted(profile_dir.glob("*.cpuprofile")):
-            print(f"\n{path.name}: self time by function (ms)")
-            for ms, name in summarize_profile(path):
-                print(f"  {ms:8.1f}  {name}")
+        print_profiles(profile_dir)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "browser.json").write_text(json.dumps(results, indent=2))
     log(f"done in {results['seconds']:.0f} s; wrote {RESULTS / 'browser.json'}")

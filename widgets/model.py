@@ -19,6 +19,7 @@ from traitlets import HasTraits
 from . import assets, registry, serialize
 from .protocol import MIMETYPE, MODEL_TARGET, PROTOCOL_VERSION, envelope
 from .sync import LOCK, ModelSync
+from .traits import Array
 
 MessageCallback = Callable[["Model", Any, list[memoryview]], None]
 
@@ -257,7 +258,7 @@ class Model(HasTraits):
             old = trait.default_value
         self._trait_values[key] = value
         try:
-            silent = bool(old == value)
+            silent = old is value or (not isinstance(trait, Array) and bool(old == value))
         except Exception:
             silent = False
         if not silent:

@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from traitlets import TraitError
 
+import widgets
 from widgets.testing import InProcessFrontend
 
 from .models import Counter, Items, Parent
@@ -209,4 +211,37 @@ def test_model_references_resolve_on_both_sides(frontend: InProcessFrontend) -> 
     view.set("child", frontend.model(b))
     view.save_changes()
     assert parent.child is b
+    assert view.errors == []
+
+
+class Arrays(widgets.Model):
+    data = widgets.Array(None, allow_none=True).tag(sync=True)
+
+
+def test_array_trait_sends_buffers_and_compares_by_identity(frontend: InProcessFrontend) -> None:
+    model = Arrays()
+    view = frontend.model(model)
+    first = np.arange(5, dtype=np.float64)
+    changes: list[object] = []
+    model.observe(lambda change: changes.append(change["new"]), "data")
+    model.data = first
+    frontend.flush()
+    np.testing.assert_array_equal(view.get("data"), first)
+    model.data = first  # the same object: no change, no message
+    equal_copy = first.copy()
+    model.data = equal_copy  # another object (even if equal): a change
+    assert changes == [first, equal_copy]
+    model.data = b"raw"
+    frontend.flush()
+    assert view.get("data") == b"raw"
+    with pytest.raises(TraitError, match="numpy array or a bytes-like"):
+        model.data = [1, 2, 3]
+
+
+def test_array_from_the_browser(frontend: InProcessFrontend) -> None:
+    model = Arrays()
+    view = frontend.model(model)
+    view.set("data", np.array([1, 2], dtype=np.int32))
+    view.save_changes()
+    assert model.data.dtype == np.int32 and list(model.data) == [1, 2]
     assert view.errors == []
