@@ -40,10 +40,11 @@ test: build chromium lint
 	npm test --silent
 	$(BIN)/pytest tests
 
-## make bench: the benchmarks against ipywidgets and anywidget (prints tables)
-bench: build
+## make bench: the benchmarks against ipywidgets and anywidget, in one run (prints tables)
+bench: build chromium
 	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python bench/core.py
+	$(BIN)/python bench/browser.py
 
 clean:
 	rm -rf $(VENV) node_modules lib widgets/labextension build dist *.egg-info
