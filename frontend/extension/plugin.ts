@@ -20,6 +20,7 @@ import {
   View,
   WidgetManager,
 } from "./runtime.js";
+import { faviconPlugin } from "./favicon.js";
 
 type SessionContext = NotebookPanel["sessionContext"];
 type Buffers = readonly (ArrayBuffer | ArrayBufferView)[];
@@ -201,4 +202,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   },
 };
 
-export default plugin;
+export default [plugin, faviconPlugin];

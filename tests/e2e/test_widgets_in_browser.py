@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from .jupyter import EXAMPLES, Notebook, Server, open_notebook, shutdown_sessions, write_notebook
+from .jupyter import EXAMPLES, Notebook, Server, copy_example, open_notebook, shutdown_sessions, write_notebook
 
 OpenExample = Callable[[str], Notebook]
 UPDATE = re.compile(rb'"method": ?"update"')
@@ -201,4 +201,36 @@ def test_widgets_in_a_console(page: Page, jupyter_servers: dict[str, Server]) ->
         }"""
     )
     assert value == "1\n"
+    shutdown_sessions(server)
+
+
+def test_busy_favicon_only_for_lasting_work(page: Page, jupyter_servers: dict[str, Server]) -> None:
+    """Our favicon plugin replaces JupyterLab's, which swapped icons on every comm message."""
+    server = jupyter_servers["lab"]
+    notebook = open_notebook(page, server, copy_example("01_counter.ipynb", server.root))
+    notebook.run_all()
+    buttons = page.locator(".jp-OutputArea .counter-button")
+    expect(buttons).to_have_count(2)
+    plugins = page.evaluate(
+        """() => [window.jupyterapp.hasPlugin("widgets-labextension:favicon"),
+                  window.jupyterapp.isPluginActivated("widgets-labextension:favicon"),
+                  window.jupyterapp.hasPlugin("@jupyterlab/application-extension:faviconbusy")]"""
+    )
+    assert plugins == [True, True, False]
+    page.evaluate(
+        """() => { window.__iconSwaps = 0;
+            new MutationObserver((records) => { window.__iconSwaps += records.length; })
+              .observe(document.head, { attributes: true, attributeFilter: ["rel"], subtree: true }); }"""
+    )
+    for _ in range(5):
+        buttons.first.click()
+    expect(buttons.first).to_have_text("count is 5")
+    assert notebook.execute("print(counter.value)") == "5\n"
+    assert page.evaluate("window.__iconSwaps") == 0  # quick comm traffic: the icon stays put
+    page.evaluate(
+        "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+        ".requestExecute({ code: 'import time; time.sleep(2)' })"
+    )
+    expect(page.locator('link.favicon.busy[rel="icon"]')).to_have_count(1)
+    expect(page.locator('link.favicon.idle[rel="icon"]')).to_have_count(1, timeout=10_000)
     shutdown_sessions(server)
