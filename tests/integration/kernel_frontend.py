@@ -65,6 +65,7 @@ class KernelFrontend(Frontend):
         self.streams: list[StreamOutput] = []
         self.iopub_errors: list[JSONDict] = []
         self.iopub_messages: list[JSONDict] = []
+        self.last_execute_id = ""
         self.idle: set[str] = set()
         self.transmitted: list[str] = []  # msg_ids of the comm messages this client sent
         self._opening: dict[str, str] = {}  # comm id -> msg_id of the comm_open this client sent
@@ -186,6 +187,7 @@ class KernelFrontend(Frontend):
         Raises AssertionError with the kernel's traceback when the cell raised.
         """
         msg_id = self.kc.execute(code, store_history=False, allow_stdin=False)
+        self.last_execute_id = msg_id
         self.wait_for(lambda: msg_id in self.idle, timeout)
         reply = self._shell_reply(msg_id, timeout)
         errors = self.iopub_errors_for(msg_id)

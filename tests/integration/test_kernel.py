@@ -6,6 +6,7 @@ names in the kernel, so the tests do not depend on each other's order.
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 import textwrap
@@ -572,3 +573,34 @@ def test_bytearray_value_can_still_grow(frontend: KernelFrontend) -> None:
     assert model.confirmed["data"] == b"abc"
     run(frontend, "ba.data.extend(b'def')\nba.touch('data')")  # was: BufferError, the shadow pinned it
     frontend.wait_for(lambda: model.confirmed["data"] == b"abcdef")
+
+
+def test_final_value_of_a_loop_arrives_while_the_cell_still_runs(frontend: KernelFrontend) -> None:
+    """The trailing flush comes from the background flusher, not from the end of the cell."""
+    model = create(frontend, "looped", "Counter()")
+    run(
+        frontend,
+        """
+        import time
+        for i in range(10_000):
+            looped.value = i
+        time.sleep(1.0)  # the cell goes on; the last value must not wait for it
+        """,
+    )
+    updates = [
+        m
+        for m in frontend.iopub_messages
+        if m["header"]["msg_type"] == "comm_msg" and m["content"]["comm_id"] == model.model_id
+    ]
+    assert 1 <= len(updates) < 100
+    last = updates[-1]["content"]["data"]["state"]["value"]
+    assert last == 9_999 and model.get("value") == 9_999
+    idle = next(
+        m
+        for m in frontend.iopub_messages
+        if m["header"]["msg_type"] == "status"
+        and m["content"]["execution_state"] == "idle"
+        and m["parent_header"].get("msg_id") == frontend.last_execute_id
+    )
+    # Sent by the kernel (header date) well before the cell ended.
+    assert updates[-1]["header"]["date"] < idle["header"]["date"] - datetime.timedelta(seconds=0.5)
