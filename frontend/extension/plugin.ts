@@ -103,10 +103,11 @@ class SessionWidgets {
     this.kernel = kernel;
     if (!kernel) return;
     kernel.statusChanged.connect(this.onStatus, this);
-    const manager = new WidgetManager(new LabTransport(kernel));
+    // After a page reload the first view of an unknown model asks the kernel to restore; a fresh
+    // (restarted) kernel has nothing to restore.
+    const manager = new WidgetManager(new LabTransport(kernel), { restoreOnDemand: restore });
     registry.set(kernel.id, manager);
     this.manager = manager;
-    if (restore) void manager.restore().catch(() => manager.markRestored());
     for (const resolve of this.waiters.splice(0)) resolve(manager);
   }
 

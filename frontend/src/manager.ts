@@ -18,6 +18,15 @@ import type { Buffers, Comm, KernelTransport } from "./transport";
 
 export type ManagerStatus = "connected" | "disconnected";
 
+export interface ManagerOptions {
+  /**
+   * Ask the kernel for its live models (restore) the first time a view wants a model this page
+   * does not know: after a page reload. A fresh kernel, whose models all announce themselves, is
+   * never asked (and `widgets` need not be imported in it).
+   */
+  restoreOnDemand?: boolean;
+}
+
 interface Waiter<T> {
   promise: Promise<T>;
   resolve(value: T): void;
@@ -64,7 +73,12 @@ export class WidgetManager implements ModelOwner {
   private readonly refused = new Map<string, Error>();
   private readonly statusListeners = new Set<(status: ManagerStatus) => void>();
 
-  constructor(private readonly transport: KernelTransport) {
+  private restoring: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly transport: KernelTransport,
+    private readonly options: ManagerOptions = {},
+  ) {
     transport.registerTarget(MODEL_TARGET, (comm, data, buffers) => this.opened(comm, data, buffers));
   }
 
@@ -105,6 +119,9 @@ export class WidgetManager implements ModelOwner {
     if (!wait) {
       wait = waiter<WidgetModel>();
       this.waiting.set(modelId, wait);
+    }
+    if (this.options.restoreOnDemand && !this.restoring && !this.creating.has(modelId)) {
+      this.restoring = this.restore().catch(() => this.markRestored());
     }
     return wait.promise;
   }

@@ -368,3 +368,25 @@ describe("close", () => {
     await tick();
   });
 });
+
+describe("restore on demand", () => {
+  it("asks the kernel once, when a view wants an unknown model, and only then", async () => {
+    const lazy = new WidgetManager(kernel, { restoreOnDemand: true });
+    kernel.open("known", { value: 1 });
+    await lazy.get_model("known");
+    expect(kernel.messages("restore")).toHaveLength(0); // models the kernel announced need none
+    const first = lazy.get_model("from-before-reload");
+    const second = lazy.get_model("also-unknown");
+    expect(kernel.messages("restore")).toHaveLength(1);
+    const control = kernel.sent.find((s) => s.kind === "open" && s.target === "widgets.control");
+    const request = kernel.last("restore").data.request as string;
+    kernel.deliver(control?.commId as string, envelope("restore_reply", {
+      request,
+      models: [{ model_id: "from-before-reload", class: "x.Y", rev: 3, state: { value: 5 }, esm: null, css: null, read_only: [] }],
+      assets: {},
+      buffer_paths: [],
+    }));
+    expect((await first).get("value")).toBe(5);
+    await expect(second).rejects.toThrow(/has no model also-unknown/);
+  });
+});
