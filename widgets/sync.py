@@ -81,13 +81,13 @@ class ModelSync:
             value = to_json(value, model)
         return serialize.to_json(value)
 
-    def snapshot_state(self, refresh: bool = False) -> tuple[JSONDict, Binaries]:
+    def snapshot_state(self) -> tuple[JSONDict, Binaries]:
         """Full state as last sent, with binaries by key (binary values are read afresh)."""
         state: JSONDict = {}
         binaries: Binaries = []
         for key in self.model.sync_keys():
             shadow = self.shadow.get(key)
-            if refresh or shadow is None or shadow[1]:
+            if shadow is None or shadow[1]:
                 value, key_binaries = self.serialize_key(key)
                 self.shadow[key] = (value, bool(key_binaries))
                 binaries.extend(([key, *path], buffer) for path, buffer in key_binaries)
@@ -96,14 +96,12 @@ class ModelSync:
             state[key] = value
         return state, binaries
 
-    def state_fields(
-        self, manager: Any, include_all_assets: bool = False, refresh: bool = False
-    ) -> tuple[JSONDict, list[memoryview]]:
+    def state_fields(self, manager: Any, include_all_assets: bool = False) -> tuple[JSONDict, list[memoryview]]:
         """The body shared by `open`, `state` and each restored model."""
         from . import assets
 
         model = self.model
-        state, binaries = self.snapshot_state(refresh)
+        state, binaries = self.snapshot_state()
         hashes, sources = assets.fields(type(model), manager, include_all_assets)
         body: JSONDict = {
             "class": type(model).class_name(),
