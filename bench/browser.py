@@ -104,69 +104,54 @@ VALUE_ESM, ECHO_ESM, BLOB_ESM, EMPTY_ESM = {esms}
 """
 _ESMS = repr((VALUE_ESM, ECHO_ESM, BLOB_ESM, EMPTY_ESM))
 
-DEFS: dict[str, str] = {
-    "widgets": _TRAITS
-    + """
-import widgets
-class Value(widgets.Model):
+# widgets and anywidget run the same classes and ES modules; only the base class and the way
+# to hold binary differ.
+_SAME_MODULES = """
+class Value({base}):
     _esm = VALUE_ESM
     value = traitlets.Int(0).tag(sync=True)
-class Items(widgets.Model):
+class Items({base}):
     _esm = EMPTY_ESM
     items = traitlets.List().tag(sync=True)
-class Echo(widgets.Model):
+class Echo({base}):
     _esm = ECHO_ESM
     a = traitlets.Int(0).tag(sync=True)
     b = traitlets.Int(0).tag(sync=True)
     @traitlets.observe("a")
     def _mirror(self, change):
         self.b = change["new"]
-class Blob(widgets.Model):
+class Blob({base}):
     _esm = BLOB_ESM
-    data = widgets.Array(None, allow_none=True).tag(sync=True)
+    data = {data_trait}.tag(sync=True)
 def make_value(v):
     return Value(value=v)
+def show(model):
+    display(model)
+def empty(blob):
+    blob.data = None
+"""
+
+DEFS: dict[str, str] = {
+    "widgets": _TRAITS
+    + "import widgets\n"
+    + _SAME_MODULES.format(base="widgets.Model", data_trait="widgets.Array(None, allow_none=True)")
+    + """
 def change_item(model, k):
     with model.mutate("items") as items:
         items[k] = -k
-def show(model):
-    display(model)
 def fill(blob):
     blob.data = ARR          # a numpy array: one buffer, a Float64Array in the browser
-def empty(blob):
-    blob.data = None
 """,
     "anywidget": _TRAITS
+    + "import anywidget\n"
+    + _SAME_MODULES.format(base="anywidget.AnyWidget", data_trait="traitlets.Any(None)")
     + """
-import anywidget
-class Value(anywidget.AnyWidget):
-    _esm = VALUE_ESM
-    value = traitlets.Int(0).tag(sync=True)
-class Items(anywidget.AnyWidget):
-    _esm = EMPTY_ESM
-    items = traitlets.List().tag(sync=True)
-class Echo(anywidget.AnyWidget):
-    _esm = ECHO_ESM
-    a = traitlets.Int(0).tag(sync=True)
-    b = traitlets.Int(0).tag(sync=True)
-    @traitlets.observe("a")
-    def _mirror(self, change):
-        self.b = change["new"]
-class Blob(anywidget.AnyWidget):
-    _esm = BLOB_ESM
-    data = traitlets.Any(None).tag(sync=True)
-def make_value(v):
-    return Value(value=v)
 def change_item(model, k):
     items = list(model.items)
     items[k] = -k
     model.items = items
-def show(model):
-    display(model)
 def fill(blob):
     blob.data = ARR_VIEW     # memoryview of the array (no copy): one buffer, a DataView in the browser
-def empty(blob):
-    blob.data = None
 """,
     "ipywidgets": _TRAITS
     + """
