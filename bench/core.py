@@ -43,7 +43,7 @@ MODELS = {
             value = Int(0).tag(sync=True)
             items = List().tag(sync=True)
         def flush():
-            from widgets.sync import FLUSHER
+            from widgets.flusher import FLUSHER
             FLUSHER.flush_all()
         def change_one(model, i):
             with model.mutate("items") as items:

@@ -11,25 +11,35 @@ import contextvars
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from traitlets import HasTraits
 
-from . import assets, registry, serialize
-from .protocol import MIMETYPE, MODEL_TARGET, PROTOCOL_VERSION, envelope
-from .sync import LOCK, ModelSync
+from . import assets, serialize
+from .flusher import LOCK
+from .incoming import check_value
+from .patch import json_same
+from .protocol import MIMETYPE, MODEL_TARGET, PROTOCOL_VERSION, JSONDict, ProtocolError, envelope, truncate
+from .serialize import Referable
+from .sync import MessageCallback, ModelSync
 from .traits import Array
 
-MessageCallback = Callable[["Model", Any, list[memoryview]], None]
-
 # `.tag(sync=True, read_only=True)` is our tag; traitlets warns because its constructor has a
-# `read_only` argument too (which would refuse writes from Python as well).
+# `read_only` argument too (which refuses writes from Python; the browser may still write those).
 warnings.filterwarnings("ignore", message=r"The following attributes are set in using `tag`.*\{'read_only'\}")
+
+live: dict[str, Model] = {}
+"""Every model with an open comm, by model id (how references from the browser resolve)."""
 
 # The comm a browser opened, waiting for the model of that class being created against it
 # (registry._open_model): `[cls, comm]`, taken once, so models the constructor makes open their own.
 adopting: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("adopting", default=None)
+
+
+def new_model_id() -> str:
+    """A fresh random model id (tests that record exchanges replace it with a counter)."""
+    return os.urandom(16).hex()
 
 
 def has_comm_backend() -> bool:
@@ -42,11 +52,12 @@ def has_comm_backend() -> bool:
     return comm is not None and comm.create_comm is not comm._create_comm
 
 
-class Model(HasTraits):
+class Model(HasTraits, Referable):
     """Base class of every widget model.
 
     Subclass it, give it `_esm` (and optionally `_css`): inline source or a path to a file, and
-    declare traits with `.tag(sync=True)`; add `read_only=True` to make a trait kernel-owned.
+    declare traits with `.tag(sync=True)`; `.tag(sync=True, read_only=True)` makes a trait
+    kernel-owned. It implements `sync.SyncedModel` for its ModelSync.
     """
 
     _esm: ClassVar[str | Any] = None
@@ -92,13 +103,34 @@ class Model(HasTraits):
 
     @classmethod
     def read_only_keys(cls) -> list[str]:
-        """Synced traits the browser may not write (`.tag(read_only=True)` or traitlets' read_only)."""
+        """Synced traits the browser may not write: `.tag(read_only=True)` only.
+
+        traitlets' own `read_only=True` argument refuses writes from Python code, not from the
+        browser (as in ipywidgets, whose modules write such traits).
+        """
         if cls.__dict__.get("_read_only_cache") is None:
             traits = cls.class_traits(sync=True)
-            cls._read_only_cache = sorted(
-                name for name, trait in traits.items() if trait.metadata.get("read_only") or trait.read_only
-            )
+            cls._read_only_cache = sorted(name for name, trait in traits.items() if trait.metadata.get("read_only"))
         return cls.__dict__["_read_only_cache"]  # type: ignore[no-any-return]
+
+    @classmethod
+    def check_key(cls, key: str) -> None:
+        """Refuse a key the browser may not write (`unknown_key`, `read_only`); for updates and creates alike."""
+        if key not in cls.sync_keys():
+            raise ProtocolError("unknown_key", f"'{truncate(key, 100)}' is not a synced trait of {cls.__name__}", key)
+        if key in cls.read_only_keys():
+            raise ProtocolError("read_only", f"'{key}' is read-only: only the kernel may change it", key)
+
+    @classmethod
+    def decode_value(cls, key: str, value: Any, model: Model | None = None) -> Any:
+        """A value from the browser as Python sees it: checked (widgets.incoming), references resolved,
+        through the trait's `from_json` converter (given `model`, None while the browser creates it)."""
+        cls.check_key(key)
+        trait = cls.class_traits()[key]
+        from_json = trait.metadata.get("from_json")
+        check_value(key, value, None if from_json is not None else trait)
+        value = serialize.from_json(value, live.get)
+        return value if from_json is None else from_json(value, model)
 
     @classmethod
     def class_name(cls) -> str:
@@ -109,7 +141,7 @@ class Model(HasTraits):
     @property
     def model_id(self) -> str:
         if self._model_id is None:
-            self._model_id = os.urandom(16).hex()
+            self._model_id = new_model_id()
         return self._model_id
 
     @property
@@ -129,29 +161,21 @@ class Model(HasTraits):
     # --- the comm --------------------------------------------------------------------------
 
     def _open(self, browser_comm: Any) -> None:
-        import comm
+        import comm  # only when there is a comm backend: keeps `import widgets` fast
 
-        registry.ensure_targets()
         sync = ModelSync(self)
-        manager = comm.get_comm_manager()
         with LOCK:
             self._sync = sync
             if browser_comm is not None:
                 self._model_id = browser_comm.comm_id
-            registry.live[self.model_id] = self
+            live[self.model_id] = self
             try:
                 if browser_comm is None:
-                    body, buffers = sync.state_fields(manager)
-                    sync.comm = comm.create_comm(
-                        target_name=MODEL_TARGET,
-                        comm_id=self.model_id,
-                        data=envelope("open", **body),
-                        buffers=buffers or None,
-                    )
-                else:  # registry._open_model answers with `state` once the constructor has finished
-                    sync.comm = browser_comm
+                    sync.open_comm(comm.get_comm_manager(), comm.create_comm, MODEL_TARGET, self.model_id)
+                else:  # registry._open_model announces it once the constructor has finished
+                    sync.adopt(browser_comm)
             except BaseException:
-                registry.live.pop(self.model_id, None)
+                live.pop(self.model_id, None)
                 self._sync = None
                 raise
             sync.comm.on_msg(sync.handle_msg)
@@ -164,7 +188,7 @@ class Model(HasTraits):
             return
         with LOCK:
             sync.close()
-            registry.live.pop(self.model_id, None)
+            live.pop(self.model_id, None)
             if sync.comm is not None:
                 sync.comm.close(data=envelope("close"))
 
@@ -172,7 +196,7 @@ class Model(HasTraits):
         sync = self._sync
         if sync is not None and not sync.closed:
             sync.close()
-            registry.live.pop(self.model_id, None)
+            live.pop(self.model_id, None)
 
     # --- custom messages -------------------------------------------------------------------
 
@@ -191,7 +215,7 @@ class Model(HasTraits):
         else:
             self._callbacks.append(callback)
 
-    def _msg_callbacks(self) -> list[MessageCallback]:
+    def message_callbacks(self) -> list[MessageCallback]:
         return self._callbacks or []
 
     # --- batching and in-place mutation ---------------------------------------------------
@@ -203,15 +227,8 @@ class Model(HasTraits):
         if sync is None:
             yield
             return
-        with LOCK:
-            sync.holds += 1
-        try:
+        with sync.held():
             yield
-        finally:
-            with LOCK:
-                sync.holds -= 1
-                if not sync.holds and sync.dirty:
-                    sync.flush(raise_unsendable=True)
 
     @contextlib.contextmanager
     def mutate(self, name: str) -> Iterator[Any]:
@@ -241,28 +258,45 @@ class Model(HasTraits):
             sync.mark_dirty(change["name"])
         super().notify_change(change)
 
-    @classmethod
-    def decode_value(cls, key: str, value: Any) -> Any:
-        """Apply the trait's `from_json` converter (if tagged) to a value from the browser."""
-        from_json = cls.class_traits()[key].metadata.get("from_json")
-        return value if from_json is None else from_json(value, None)
+    # --- sync.SyncedModel: what the ModelSync uses --------------------------------------------
 
-    def _validate_value(self, key: str, value: Any) -> Any:
-        return self.traits()[key]._validate(self, value)
+    def sync_interval(self) -> float:
+        return self._sync_interval
 
-    def _set_validated(self, key: str, value: Any) -> None:
-        """Set an already validated value, as traitlets' TraitType.set does, without validating twice."""
+    def encode_key(self, key: str) -> Any:
+        value = getattr(self, key)
+        to_json = self.traits()[key].metadata.get("to_json")
+        return value if to_json is None else to_json(value, self)
+
+    def decode_key(self, key: str, value: Any) -> Any:
+        """`decode_value`, then the trait's own validation (TraitError when it refuses)."""
+        return self.traits()[key]._validate(self, self.decode_value(key, value, self))
+
+    def set_decoded(self, key: str, value: Any) -> None:
+        """Store a validated value as traitlets' TraitType.set does, without validating twice.
+
+        Also for traits with traitlets' `read_only=True` (which setattr would refuse). An equal
+        value keeps the object already held, so no structure of the shadow state ends up in a trait.
+        """
         trait = self.traits()[key]
         old = self._trait_values.get(key, _MISSING)
         if old is _MISSING:
             old = trait.default_value
-        self._trait_values[key] = value
         try:
-            silent = old is value or (not isinstance(trait, Array) and bool(old == value))
+            silent = old is value or (not isinstance(trait, Array) and json_same(old, value))
         except Exception:
             silent = False
-        if not silent:
-            self._notify_trait(key, old, value)
+        if silent:
+            return
+        self._trait_values[key] = value
+        self._notify_trait(key, old, value)
+
+    def decode_content(self, content: Any) -> Any:
+        return serialize.from_json(content, live.get)
+
+    def describe(self, manager: Any, include_all_assets: bool) -> JSONDict:
+        hashes, sources = assets.fields(type(self), manager, include_all_assets)
+        return {"class": self.class_name(), **hashes, "assets": sources, "read_only": self.read_only_keys()}
 
 
 _MISSING = object()
@@ -271,7 +305,3 @@ _MISSING = object()
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-serialize.model_types = (Model,)
-serialize.lookup_model = registry.live.get

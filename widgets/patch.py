@@ -8,11 +8,17 @@ copy-on-write along the touched paths only.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 Op = dict[str, Any]
 _CHUNK = 512
+
+MAX_PATCH_OPS = 4096
+"""Operations per patch: a longer one is refused; senders send the whole value instead."""
+MAX_COPY_NODES = 65536
+"""JSON nodes that `copy` operations may create in one patch (the growth a small patch may cause)."""
+
+_OPS = frozenset(["add", "remove", "replace", "move", "copy", "test"])
 
 
 class PatchError(ValueError):
@@ -23,18 +29,35 @@ def _escape(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
-def _same(a: Any, b: Any) -> bool:
-    return a is b or (type(a) is type(b) and a == b)
+_CONTAINERS = (list, dict)
+
+
+def json_same(a: Any, b: Any) -> bool:
+    """Equal as JSON values: Python's `==` at C speed, then the types, so that `True` is not `1`
+    (nor `0.0` `False`) at any depth; a view would otherwise keep a value the kernel does not hold."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b) or a != b:
+        return False
+    if kind is list:
+        return list(map(type, a)) == list(map(type, b)) and all(
+            json_same(x, y) for x, y in zip(a, b, strict=True) if type(x) in _CONTAINERS
+        )
+    if kind is dict:
+        return all(json_same(value, b[key]) if type(value) in _CONTAINERS else type(value) is type(b[key])
+                   for key, value in a.items())  # fmt: skip
+    return True
 
 
 class _Budget(Exception):
     pass
 
 
-def make_patch(old: Any, new: Any, max_ops: int | None = None) -> list[Op] | None:
-    """Operations turning `old` into `new`, or None when more than `max_ops` would be needed."""
+def make_patch(old: Any, new: Any, max_ops: int = MAX_PATCH_OPS) -> list[Op] | None:
+    """Operations turning `old` into `new`, or None when more than `max_ops` (at most MAX_PATCH_OPS) are needed."""
     ops: list[Op] = []
-    limit = max_ops if max_ops is not None else 1 << 62
+    limit = min(max_ops, MAX_PATCH_OPS)
     try:
         _diff(old, new, "", ops, limit)
     except _Budget:
@@ -57,21 +80,17 @@ def _diff(a: Any, b: Any, pointer: str, ops: list[Op], limit: int) -> None:
             child = f"{pointer}/{_escape(key)}"
             if key not in a:
                 _emit(ops, {"op": "add", "path": child, "value": value}, limit)
-            elif not _same(a[key], value):
+            elif not json_same(a[key], value):
                 _diff(a[key], value, child, ops, limit)
     elif type(a) is list and type(b) is list:
         _diff_list(a, b, pointer, ops, limit)
-    elif not _same(a, b):
+    elif not json_same(a, b):
         _emit(ops, {"op": "replace", "path": pointer, "value": b}, limit)
 
 
 def _slices_equal(a: list[Any], b: list[Any], i: int, j: int, k: int, m: int) -> bool:
-    """a[i:j] == b[k:m] at C speed, also telling True from 1 at this level (as JSON does).
-
-    Deeper down, Python's equality decides, as it does for traitlets' own change detection.
-    """
-    left, right = a[i:j], b[k:m]
-    return left == right and list(map(type, left)) == list(map(type, right))
+    """a[i:j] == b[k:m] as JSON values (`json_same`), at C speed for elements that are not containers."""
+    return json_same(a[i:j], b[k:m])
 
 
 def _prefix(a: list[Any], b: list[Any], start: int, stop: int) -> int:
@@ -85,7 +104,7 @@ def _prefix(a: list[Any], b: list[Any], start: int, stop: int) -> int:
             step *= 2
             continue
         for k in range(i, j):
-            if not _same(a[k], b[k]):
+            if not json_same(a[k], b[k]):
                 return k
         i = j
     return stop
@@ -102,7 +121,7 @@ def _suffix(a: list[Any], b: list[Any], limit: int) -> int:
             step *= 2
             continue
         for k in range(s, t):
-            if not _same(a[n - 1 - k], b[m - 1 - k]):
+            if not json_same(a[n - 1 - k], b[m - 1 - k]):
                 return k
         s = t
     return limit
@@ -133,24 +152,29 @@ def _diff_list(a: list[Any], b: list[Any], pointer: str, ops: list[Op], limit: i
 # --- applying -----------------------------------------------------------------------------
 
 
-def _tokens(pointer: object) -> list[str]:
-    if not isinstance(pointer, str):
-        raise PatchError(f"a JSON pointer must be a string, got {pointer!r}")
+def _shown(pointer: str) -> str:
+    return repr(pointer if len(pointer) <= 80 else pointer[:79] + "…")
+
+
+def _tokens(pointer: str) -> list[str]:
+    """The reference tokens of an RFC 6901 pointer (`~` must be `~0` or `~1`)."""
     if pointer == "":
         return []
     if not pointer.startswith("/"):
-        raise PatchError(f"JSON pointer {pointer!r} must start with '/'")
+        raise PatchError(f"JSON pointer {_shown(pointer)} must start with '/'")
+    if "~" in pointer and pointer.count("~") != pointer.count("~0") + pointer.count("~1"):
+        raise PatchError(f"JSON pointer {_shown(pointer)} has a '~' not followed by '0' or '1'")
     return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
 
 
 def _index(token: str, size: int, allow_end: bool, pointer: str) -> int:
     if token == "-" and allow_end:
         return size
-    if not token.isdigit() or (len(token) > 1 and token[0] == "0"):
-        raise PatchError(f"{token!r} is not an array index in {pointer!r}")
+    if not (token.isascii() and token.isdigit() and (token == "0" or token[0] != "0")):  # RFC 6901: ASCII only
+        raise PatchError(f"{token[:20]!r} is not an array index in {_shown(pointer)}")
     index = int(token)
     if index > size or (index == size and not allow_end):
-        raise PatchError(f"index {index} is out of range in {pointer!r}")
+        raise PatchError(f"index {index} is out of range in {_shown(pointer)}")
     return index
 
 
@@ -170,12 +194,12 @@ class _Doc:
         for token in tokens[:-1]:
             if type(container) is dict:
                 if token not in container:
-                    raise PatchError(f"path {pointer!r} does not exist")
+                    raise PatchError(f"path {_shown(pointer)} does not exist")
                 container = self._own(container, token)
             elif type(container) is list:
                 container = self._own(container, _index(token, len(container), False, pointer))
             else:
-                raise PatchError(f"path {pointer!r} goes through a {type(container).__name__}")
+                raise PatchError(f"path {_shown(pointer)} goes through a {type(container).__name__}")
         return container, tokens[-1]
 
     def _own(self, container: Any, key: Any) -> Any:
@@ -192,11 +216,11 @@ class _Doc:
             return container[0]
         if type(container) is dict:
             if token not in container:
-                raise PatchError(f"path {pointer!r} does not exist")
+                raise PatchError(f"path {_shown(pointer)} does not exist")
             return container[token]
         if type(container) is list:
             return container[_index(token, len(container), False, pointer)]
-        raise PatchError(f"path {pointer!r} goes through a {type(container).__name__}")
+        raise PatchError(f"path {_shown(pointer)} goes through a {type(container).__name__}")
 
     def add(self, pointer: str, value: Any) -> None:
         container, token = self.parent(pointer)
@@ -207,7 +231,7 @@ class _Doc:
         elif type(container) is list:
             container.insert(_index(token, len(container), True, pointer), value)
         else:
-            raise PatchError(f"cannot add into a {type(container).__name__} at {pointer!r}")
+            raise PatchError(f"cannot add into a {type(container).__name__} at {_shown(pointer)}")
 
     def remove(self, pointer: str) -> Any:
         container, token = self.parent(pointer)
@@ -215,11 +239,11 @@ class _Doc:
             raise PatchError("cannot remove the whole document")
         if type(container) is dict:
             if token not in container:
-                raise PatchError(f"path {pointer!r} does not exist")
+                raise PatchError(f"path {_shown(pointer)} does not exist")
             return container.pop(token)
         if type(container) is list:
             return container.pop(_index(token, len(container), False, pointer))
-        raise PatchError(f"cannot remove from a {type(container).__name__} at {pointer!r}")
+        raise PatchError(f"cannot remove from a {type(container).__name__} at {_shown(pointer)}")
 
     def replace(self, pointer: str, value: Any) -> None:
         self.get(pointer)  # must exist
@@ -232,39 +256,63 @@ class _Doc:
             container[_index(token, len(container), False, pointer)] = value
 
 
+def _check_op(op: object) -> tuple[str, str]:
+    """The name and path of a well-formed operation (RFC 6902 section 4), else PatchError."""
+    if not isinstance(op, dict):
+        raise PatchError(f"a patch operation must be an object, got {type(op).__name__}")
+    name, path = op.get("op"), op.get("path")
+    if not isinstance(name, str) or name not in _OPS:
+        raise PatchError(f"unknown patch operation {str(name)[:20]!r}")
+    if not isinstance(path, str):
+        raise PatchError(f"operation {name!r} needs a string 'path'")
+    if name in ("add", "replace", "test") and "value" not in op:
+        raise PatchError(f"operation {name!r} needs a 'value'")
+    if name in ("move", "copy") and not isinstance(op.get("from"), str):
+        raise PatchError(f"operation {name!r} needs a string 'from' pointer")
+    return name, path
+
+
 def apply_patch(document: Any, ops: object) -> Any:
-    """The patched document; `document` itself is left untouched."""
+    """The patched document; `document` itself is left untouched.
+
+    At most MAX_PATCH_OPS operations, and `copy` may create at most MAX_COPY_NODES nodes in all.
+    """
     if not isinstance(ops, list):
         raise PatchError("a patch must be a list of operations")
+    if len(ops) > MAX_PATCH_OPS:
+        raise PatchError(f"a patch may have at most {MAX_PATCH_OPS} operations, this one has {len(ops)}")
     doc = _Doc(document)
+    budget = [MAX_COPY_NODES]
     for op in ops:
-        if not isinstance(op, dict) or "op" not in op or "path" not in op:
-            raise PatchError(f"malformed patch operation {op!r}")
-        name, path = op["op"], op["path"]
-        if name in ("add", "replace", "test") and "value" not in op:
-            raise PatchError(f"operation {name!r} needs a 'value'")
+        name, path = _check_op(op)
         if name == "add":
             doc.add(path, op["value"])
         elif name == "remove":
             doc.remove(path)
         elif name == "replace":
             doc.replace(path, op["value"])
-        elif name in ("move", "copy"):
-            source = op.get("from")
-            if not isinstance(source, str):
-                raise PatchError(f"operation {name!r} needs a 'from' pointer")
-            if name == "move":
-                if path.startswith(source + "/"):
-                    raise PatchError(f"cannot move {source!r} into itself")
-                doc.add(path, doc.remove(source))
-            else:
-                doc.add(path, copy.deepcopy(doc.get(source)))
-        elif name == "test":
-            if not _json_equal(doc.get(path), op["value"]):
-                raise PatchError(f"test failed at {path!r}")
-        else:
-            raise PatchError(f"unknown patch operation {name!r}")
+        elif name == "move":
+            source = op["from"]
+            if path.startswith(source + "/"):
+                raise PatchError(f"cannot move {_shown(source)} into itself")
+            doc.add(path, doc.remove(source))
+        elif name == "copy":
+            doc.add(path, _copy(doc.get(op["from"]), budget))
+        elif not _json_equal(doc.get(path), op["value"]):
+            raise PatchError(f"test failed at {_shown(path)}")
     return doc.holder[0]
+
+
+def _copy(value: Any, budget: list[int]) -> Any:
+    """A deep copy of a JSON value, counting its nodes against the patch's growth budget."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise PatchError(f"the patch's copy operations would create more than {MAX_COPY_NODES} values")
+    if type(value) is dict:
+        return {key: _copy(item, budget) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy(item, budget) for item in value]
+    return value
 
 
 def _json_equal(a: Any, b: Any) -> bool:

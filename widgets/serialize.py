@@ -1,7 +1,9 @@
 """Python values <-> wire JSON: model references and binary placeholders.
 
 Mirrors frontend/src/serialize.ts. `to_json` always builds new containers, so the result can be
-kept as the shadow copy that later diffs are computed against.
+kept as the shadow copy that later diffs are computed against. Models are recognized by the
+`Referable` base class defined here (widgets.model.Model subclasses it), and references are
+resolved by a function the caller passes in: this module knows no model registry.
 """
 
 from __future__ import annotations
@@ -18,18 +20,21 @@ Binaries = list[tuple[Path, memoryview]]
 _PRIMITIVES = frozenset([str, int, bool, type(None)])
 _FAST_LIST = _PRIMITIVES | {float}
 
-# Filled in by widgets.model (kept here to avoid an import cycle).
-model_types: tuple[type, ...] = ()
+Resolver = Callable[[str], Any]
+"""Model id -> the live model, or None."""
 
 
-def _no_models(model_id: str) -> Any:
-    return None
+class Referable:
+    """Anything with a `model_id` that travels as a reference (`"IPY_MODEL_<model_id>"`)."""
+
+    __slots__ = ()
+
+    @property
+    def model_id(self) -> str:
+        raise NotImplementedError
 
 
-lookup_model: Callable[[str], Any] = _no_models
-
-
-def reference(model: Any) -> str:
+def reference(model: Referable) -> str:
     return f"{REFERENCE_PREFIX}{model.model_id}"
 
 
@@ -70,7 +75,7 @@ def _encode(value: Any, path: Path, binaries: Binaries) -> Any:
             result[key] = _encode(item, path, binaries)
             path.pop()
         return result
-    if isinstance(value, model_types):
+    if isinstance(value, Referable):
         return reference(value)
     if isinstance(value, (bytes, bytearray, memoryview)) or is_ndarray(value):
         placeholder, buffer = encode_binary(value)
@@ -89,23 +94,38 @@ def _encode(value: Any, path: Path, binaries: Binaries) -> Any:
     raise TypeError(f"a value of type {kind.__name__} cannot be sent to the browser (at {path or 'top level'})")
 
 
-def from_json(value: Any) -> Any:
-    """Resolve model references inside an incoming value (in place where it can)."""
+def from_json(value: Any, resolve: Resolver) -> Any:
+    """Resolve model references inside an incoming value.
+
+    Containers are copied only where a reference was replaced (the input may share structure with
+    the shadow state, which must never change).
+    """
     kind = type(value)
     if kind is str:
         if value.startswith(REFERENCE_PREFIX):
-            model = lookup_model(value[len(REFERENCE_PREFIX) :])
+            model = resolve(value[len(REFERENCE_PREFIX) :])
             if model is not None:
                 return model
         return value
     if kind is list:
-        if str not in set(map(type, value)) and not any(type(v) in (list, dict) for v in value):
+        kinds = set(map(type, value))
+        if str not in kinds and list not in kinds and dict not in kinds:
             return value
+        out: list[Any] | None = None
         for index, item in enumerate(value):
-            value[index] = from_json(item)
-        return value
+            new = from_json(item, resolve)
+            if new is not item:
+                if out is None:
+                    out = list(value)
+                out[index] = new
+        return value if out is None else out
     if kind is dict:
+        result: dict[str, Any] | None = None
         for key, item in value.items():
-            value[key] = from_json(item)
-        return value
+            new = from_json(item, resolve)
+            if new is not item:
+                if result is None:
+                    result = dict(value)
+                result[key] = new
+        return value if result is None else result
     return value

@@ -19,6 +19,7 @@ class Array(AnyTrait):  # type: ignore[type-arg]
     """
 
     info_text = "a numpy array or a bytes-like object"
+    allow_none = False  # traitlets' Any allows None; an Array holds binary unless told `allow_none=True`
 
     def validate(self, obj: Any, value: Any) -> Any:
         if value is None and self.allow_none:

@@ -78,7 +78,9 @@ class KernelFrontend(Frontend):
         """A new client (a reloaded page) on the kernel of `connection_file`, IOPub subscribed."""
         kc = BlockingKernelClient(connection_file=os.fspath(connection_file))
         kc.load_connection_file()
-        kc.start_channels()
+        # No heartbeat: jupyter_client takes a kernel that answers it later than 1 s (a loaded
+        # machine) for dead; kernel_info below proves the kernel is there.
+        kc.start_channels(hb=False)
         try:
             kc.wait_for_ready(timeout=timeout)  # also proves IOPub is subscribed (no slow joiner)
         except Exception:

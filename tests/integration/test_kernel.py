@@ -231,7 +231,7 @@ def test_bad_messages_are_answered_with_errors_not_output(frontend: KernelFronte
     log_before = len(kernel.log())
     sent_before = len(frontend.transmitted)
 
-    frontend.send_to_model(model.model_id, {"protocol": "2.0", "method": "update"})
+    frontend.send_to_model(model.model_id, {"protocol": "3.0", "method": "update"})
     frontend.send_to_model(model.model_id, {"method": "update"})
     frontend.send_to_model(model.model_id, {"protocol": PROTOCOL_VERSION, "method": "no_such_method"})
     frontend.send_to_model(
@@ -257,7 +257,7 @@ def test_bad_messages_are_answered_with_errors_not_output(frontend: KernelFronte
     assert "Traceback" not in kernel.log()[log_before:]
 
 
-def test_patch_from_the_browser_on_a_stale_base_is_refused(frontend: KernelFrontend) -> None:
+def test_patch_from_the_browser_on_a_stale_base_is_refused_and_retried_whole(frontend: KernelFrontend) -> None:
     model = create(frontend, "sp", "Counter(items=list(range(100)))")
     with frontend.delayed():  # the kernel's update is still on its way when the browser writes
         run(frontend, "sp.items = sp.items + [100]")
@@ -271,9 +271,10 @@ def test_patch_from_the_browser_on_a_stale_base_is_refused(frontend: KernelFront
         assert model.get("items") == items and model.rev == 0
     frontend.wait_for(lambda: not model.pending)
     assert [(e["kind"], e["key"]) for e in model.errors] == [("stale", "items")]
-    assert model.confirmed["items"] == list(range(101))
-    assert model.get("items") == list(range(101))
-    assert json.loads(run(frontend, "print(json.dumps(sp.items))")) == list(range(101))
+    retry = to_kernel(frontend, model, "update")[-1].data
+    assert retry["state"] == {"items": items} and "patch" not in retry  # the stale patch, sent again whole
+    assert model.confirmed["items"] == items and model.get("items") == items
+    assert json.loads(run(frontend, "print(json.dumps(sp.items))")) == items
     assert model.gaps == 0
 
 

@@ -51,3 +51,19 @@ class Parent(widgets.Model):
     _esm = ESM
     child = Instance(widgets.Model, allow_none=True).tag(sync=True)
     children = List(Instance(widgets.Model)).tag(sync=True)
+
+
+class Typed(widgets.Model):
+    """One trait of each kind the incoming checks treat specially."""
+
+    _esm = ESM
+    f = traitlets.Float(0.0).tag(sync=True)
+    i = Int(0).tag(sync=True)
+    li = List(Int()).tag(sync=True)
+    lf = List(traitlets.Float()).tag(sync=True)
+    t = traitlets.Tuple(Int(), Unicode(), default_value=(0, "")).tag(sync=True)
+    di = Dict(value_trait=Int()).tag(sync=True)
+    d = Dict().tag(sync=True)
+    s = Unicode("").tag(sync=True)
+    ls = List(Unicode()).tag(sync=True)
+    tro = Int(0, read_only=True).tag(sync=True)  # traitlets' read_only: Python code may not set it, the browser may

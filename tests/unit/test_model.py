@@ -6,7 +6,7 @@ import gc
 import pathlib
 
 import pytest
-from traitlets import Int
+from traitlets import Int, TraitError
 
 import widgets
 from widgets.registry import live
@@ -138,3 +138,16 @@ def test_esm_travels_once_per_kernel(frontend: InProcessFrontend) -> None:
     assert frontend.model(second).esm == ESM
     assert opens[1].size < 300 < opens[0].size
     first.close()
+
+
+def test_an_array_trait_refuses_none_unless_allowed() -> None:
+    """traitlets' Any allows None by default; an Array holds binary (found by the kernel fuzzer)."""
+
+    class Binary(widgets.Model):
+        data = widgets.Array(b"").tag(sync=True)
+        maybe = widgets.Array(None, allow_none=True).tag(sync=True)
+
+    model = Binary()
+    model.maybe = None
+    with pytest.raises(TraitError):
+        model.data = None

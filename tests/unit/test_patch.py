@@ -117,3 +117,16 @@ def test_bad_patches_raise_and_leave_the_document(ops: Any) -> None:
     with pytest.raises(PatchError):
         apply_patch(doc, ops)
     assert doc == {"list": [1]}
+
+
+def test_booleans_and_numbers_differ_at_every_depth() -> None:
+    """Found by the kernel fuzzer: Python's `==` takes True for 1 inside containers, so the diff
+    dropped the op and the view kept 0 where the kernel held False."""
+    assert make_patch({"c5": [0]}, {"c5": [False]}) == [{"op": "replace", "path": "/c5/0", "value": False}]
+    assert make_patch([[True, 1]], [[1, True]]) == [
+        {"op": "replace", "path": "/0/0", "value": 1},
+        {"op": "replace", "path": "/0/1", "value": True},
+    ]
+    assert make_patch([{"a": 1}] * 600, [{"a": 1}] * 599 + [{"a": True}]) == [
+        {"op": "replace", "path": "/599/a", "value": True}
+    ]

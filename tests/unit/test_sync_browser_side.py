@@ -131,13 +131,13 @@ def test_observer_exception_reaches_the_view_with_traceback_and_value_is_kept(fr
     [
         ("not an object", "bad_message"),
         ({"method": "update"}, "bad_message"),
-        ({"protocol": "2.0", "method": "update", "client": "c", "seq": 1, "state": {"value": 5}}, "version"),
-        ({"protocol": "1.0"}, "bad_message"),
-        ({"protocol": "1.0", "method": "explode"}, "bad_message"),
-        ({"protocol": "1.0", "method": "update", "seq": 1, "state": {"value": 5}}, "bad_message"),
-        ({"protocol": "1.0", "method": "update", "client": "c", "seq": "1", "state": {"value": 5}}, "bad_message"),
-        ({"protocol": "1.0", "method": "update", "client": "c", "seq": 1, "state": [5]}, "bad_message"),
-        ({"protocol": "1.0", "method": "update", "client": "c", "seq": 1, "patch": {"value": []}}, "bad_message"),
+        ({"protocol": "3.0", "method": "update", "client": "c", "seq": 1, "state": {"value": 5}}, "version"),
+        ({"protocol": "2.0"}, "bad_message"),
+        ({"protocol": "2.0", "method": "explode"}, "bad_message"),
+        ({"protocol": "2.0", "method": "update", "seq": 1, "state": {"value": 5}}, "bad_message"),
+        ({"protocol": "2.0", "method": "update", "client": "c", "seq": "1", "state": {"value": 5}}, "bad_message"),
+        ({"protocol": "2.0", "method": "update", "client": "c", "seq": 1, "state": [5]}, "bad_message"),
+        ({"protocol": "2.0", "method": "update", "client": "c", "seq": 1, "patch": {"value": []}}, "bad_message"),
     ],
 )
 def test_malformed_messages_change_nothing(frontend: InProcessFrontend, data: Any, kind: str) -> None:
@@ -147,8 +147,8 @@ def test_malformed_messages_change_nothing(frontend: InProcessFrontend, data: An
     assert counter.value == 1
     assert view.errors[-1]["kind"] == kind
     if kind == "version":
-        assert "1.0" in view.errors[-1]["message"]
-        assert frontend.messages[-1].data["protocol"] == "1.0"
+        assert "2.0" in view.errors[-1]["message"]
+        assert frontend.messages[-1].data["protocol"] == "2.0"
 
 
 def test_patch_from_the_browser_is_applied(frontend: InProcessFrontend) -> None:
@@ -296,7 +296,7 @@ def test_optimistic_values_reconcile_in_order(frontend: InProcessFrontend) -> No
     first = view.save_changes()
     view.set("even", 3)  # refused by the validator
     second = view.save_changes()
-    assert second == first + 1
+    assert first is not None and second == first + 1
     assert view.pending == {} and view.get("even") == 2 and strict.even == 2
 
 

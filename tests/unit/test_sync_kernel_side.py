@@ -28,7 +28,7 @@ def test_open_carries_the_full_state(frontend: InProcessFrontend) -> None:
     counter = Counter(value=7, label="x")
     opened = frontend.messages[0]
     assert opened.kind == "comm_open" and opened.method == "open"
-    assert opened.data["protocol"] == "1.0" and opened.data["rev"] == 0
+    assert opened.data["protocol"] == "2.0" and opened.data["rev"] == 0
     assert opened.data["state"] == {"value": 7, "label": "x", "status": "idle"}
     assert opened.data["read_only"] == ["status"]
     assert frontend.model(counter).rev == 0
@@ -206,7 +206,7 @@ def test_model_references_resolve_on_both_sides(frontend: InProcessFrontend) -> 
     a, b = Counter(value=1), Counter(value=2)
     parent = Parent(child=a, children=[a, b])
     view = frontend.model(parent)
-    assert view.get("child") == f"model:{a.model_id}"
+    assert view.get("child") == f"IPY_MODEL_{a.model_id}"
     assert frontend.resolve(view.get("children")[1]).get("value") == 2
     view.set("child", frontend.model(b))
     view.save_changes()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import comm
 from comm.base_comm import BaseComm, CommManager
 
+from ..flusher import FLUSHER, LOCK
+from ..model import live
 from ..protocol import JSONDict
 from ..registry import ensure_targets
-from ..sync import FLUSHER, LOCK
-from .frontend import Frontend
+from .frontend import Frontend, encode
 
 
 class _KernelComm(BaseComm):
@@ -22,7 +23,7 @@ class _KernelComm(BaseComm):
     def publish_msg(
         self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any
     ) -> None:
-        payload = json.loads(json.dumps(data or {}, allow_nan=False))  # what ipykernel's session would send
+        payload = json.loads(encode(data or {}))  # fails where ipykernel's session would fail to send
         self.frontend.receive(
             msg_type, self.comm_id, payload, [bytes(b) for b in buffers or []], keys.get("target_name")
         )
@@ -42,10 +43,16 @@ class InProcessFrontend(Frontend):
             frontend.model(counter).set("value", 3)
             frontend.model(counter).save_changes()
             assert counter.value == 3
+
+    The kernel's answers arrive while `save_changes` runs; what the browser sends in reaction to
+    a message the kernel sent on its own (a `request_state` after a gap) goes out at the next call
+    into the frontend, e.g. `flush()`.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    synchronous: ClassVar[bool] = True
+
+    def __init__(self, client: str | None = None) -> None:
+        super().__init__(client)
         self.manager = CommManager()
         self._saved: tuple[Any, Any] | None = None
 
@@ -57,8 +64,6 @@ class InProcessFrontend(Frontend):
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        from ..registry import live
-
         for model in [
             m
             for m in live.values()
@@ -75,11 +80,13 @@ class InProcessFrontend(Frontend):
         return kernel_comm
 
     def flush(self) -> None:
-        """Send every update the rate limiter is holding back, now."""
+        """Send every update the rate limiter is holding back, now (and what this client has queued)."""
         FLUSHER.flush_all()
+        self.send_outbox()
 
     def transmit(self, kind: str, comm_id: str, data: JSONDict, buffers: list[bytes], target: str | None) -> None:
         msg = {
+            "header": {"msg_type": kind, "session": self.session},
             "content": {"comm_id": comm_id, "data": data, "target_name": target},
             "buffers": [memoryview(b) for b in buffers],
         }
