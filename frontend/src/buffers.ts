@@ -2,7 +2,7 @@
  * Binary values travel as comm buffers, with a placeholder and a path in the JSON.
  * Mirrors widgets/buffers.py.
  */
-import { ProtocolError } from "./protocol";
+import { ProtocolError, truncate } from "./protocol";
 
 export type Path = (string | number)[];
 
@@ -79,30 +79,36 @@ export function encodeBinary(value: ArrayBuffer | ArrayBufferView): [Placeholder
   return [{ $binary: "ndarray", dtype, shape: [...shape] }, value];
 }
 
+/** Does this JSON node stand for a buffer? (An object with an own `$binary` member.) */
+export function isPlaceholder(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.hasOwn(value, "$binary");
+}
+
 /** The browser value for a placeholder of an incoming message. */
 export function decodeBinary(placeholder: unknown, buffer: DataView, where: Path): DataView | NDArray {
-  if (typeof placeholder !== "object" || placeholder === null || !("$binary" in placeholder)) {
+  if (!isPlaceholder(placeholder)) {
     throw new ProtocolError("bad_buffer", `buffer path ${JSON.stringify(where)} does not lead to a binary placeholder`);
   }
-  const { $binary: kind, dtype, shape } = placeholder as Placeholder;
+  const { $binary: kind, dtype, shape } = placeholder as unknown as Placeholder;
   if (kind === "bytes") return buffer;
-  const Class = dtype === undefined ? undefined : DTYPES[dtype];
-  if (kind !== "ndarray" || Class === undefined || !Array.isArray(shape)) {
+  const Class = typeof dtype === "string" && Object.hasOwn(DTYPES, dtype) ? DTYPES[dtype] : undefined;
+  const dims = Array.isArray(shape) && shape.every((n) => Number.isSafeInteger(n) && n >= 0) ? shape : null;
+  if (kind !== "ndarray" || Class === undefined || dims === null) {
     throw new ProtocolError("bad_buffer", `bad binary placeholder at ${JSON.stringify(where)}`);
   }
   const size = Class.BYTES_PER_ELEMENT;
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (count * size !== buffer.byteLength) {
+    throw new ProtocolError("bad_buffer", `buffer at ${JSON.stringify(where)} does not fit ${dtype}[${dims.join(",")}]`);
+  }
   let { buffer: bytes, byteOffset } = buffer;
   if (byteOffset % size !== 0) {
     // A typed array must be aligned to its element size: copy the (rare) misaligned buffer.
     bytes = bytes.slice(byteOffset, byteOffset + buffer.byteLength);
     byteOffset = 0;
   }
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (count * size !== buffer.byteLength) {
-    throw new ProtocolError("bad_buffer", `buffer at ${JSON.stringify(where)} does not fit ${dtype}[${shape.join(",")}]`);
-  }
   const array = new Class(bytes, byteOffset, count) as NDArray;
-  Object.defineProperty(array, "shape", { value: shape, enumerable: false });
+  Object.defineProperty(array, "shape", { value: [...dims], enumerable: false });
   Object.defineProperty(array, "dtype", { value: dtype, enumerable: false });
   return array;
 }
@@ -111,26 +117,71 @@ function toDataView(buffer: ArrayBuffer | ArrayBufferView): DataView {
   return buffer instanceof ArrayBuffer ? new DataView(buffer) : new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-/** Put the decoded buffers in place inside `data`; return the extra buffers past the paths. */
-export function insertBuffers(data: Record<string, unknown>, buffers: readonly (ArrayBuffer | ArrayBufferView)[]): DataView[] {
-  const paths = data.buffer_paths ?? [];
-  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.length > 0)) {
-    throw new ProtocolError("bad_buffer", "buffer_paths must be a list of non-empty key/index lists");
+/** Every placeholder inside `value` (each container visited once; binary values are leaves). */
+function placeholders(value: unknown, found: Set<object>): void {
+  if (value === null || typeof value !== "object" || isBinary(value)) return;
+  if (isPlaceholder(value)) {
+    found.add(value);
+    return;
   }
-  if (buffers.length < paths.length) {
-    throw new ProtocolError("bad_buffer", `${paths.length} buffer paths but only ${buffers.length} buffers`);
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (child !== null && typeof child === "object") placeholders(child, found);
   }
-  paths.forEach((path: Path, i) => {
-    let parent: unknown = data;
-    for (const key of path.slice(0, -1)) {
-      parent = parent === null || typeof parent !== "object" ? undefined : (parent as Record<string | number, unknown>)[key];
-    }
+}
+
+/** The container holding the leaf of `path` inside `data` (own members and in-range indexes only). */
+function parentOf(data: unknown, path: Path): Record<string | number, unknown> | null {
+  let node: unknown = data;
+  for (const key of path.slice(0, -1)) node = member(node, key);
+  const leaf = path[path.length - 1] as string | number;
+  return member(node, leaf) === undefined ? null : (node as Record<string | number, unknown>);
+}
+
+function member(node: unknown, key: string | number): unknown {
+  if (node === null || typeof node !== "object" || isBinary(node)) return undefined;
+  if (Array.isArray(node)) return typeof key === "number" && key < node.length ? node[key] : undefined;
+  return typeof key === "string" && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+}
+
+const isPathKey = (key: unknown): key is string | number =>
+  typeof key === "string" || (typeof key === "number" && Number.isSafeInteger(key) && key >= 0);
+
+/**
+ * Put the decoded buffers in place inside `data` and return the extra buffers past the paths.
+ * The framing is checked whole first (docs/protocol.md, "Values on the wire"): paths are lists of
+ * keys and non-negative indexes, each leads to its own placeholder, every placeholder has a path,
+ * and there are exactly as many buffers as paths unless `extra` buffers are allowed (`custom`).
+ * A violation is `bad_buffer` and `data` is left untouched.
+ */
+export function insertBuffers(
+  data: Record<string, unknown>,
+  buffers: readonly (ArrayBuffer | ArrayBufferView)[],
+  extra = false,
+): DataView[] {
+  const paths: unknown = Object.hasOwn(data, "buffer_paths") ? data.buffer_paths : [];
+  if (!Array.isArray(paths) || !paths.every((p) => Array.isArray(p) && p.length > 0 && p.every(isPathKey))) {
+    throw new ProtocolError("bad_buffer", "buffer_paths must be a list of non-empty lists of keys and non-negative indexes");
+  }
+  if (buffers.length < paths.length || (!extra && buffers.length !== paths.length)) {
+    throw new ProtocolError("bad_buffer", `${paths.length} buffer paths but ${buffers.length} buffers`);
+  }
+  const found = new Set<object>();
+  placeholders(data, found);
+  const targets: [Record<string | number, unknown>, string | number, Path][] = [];
+  const used = new Set<unknown>();
+  for (const path of paths as Path[]) {
+    const parent = parentOf(data, path);
     const leaf = path[path.length - 1] as string | number;
-    if (parent === null || typeof parent !== "object" || !(leaf in parent)) {
-      throw new ProtocolError("bad_buffer", `buffer path ${JSON.stringify(path)} does not resolve`);
+    const node = parent?.[leaf];
+    if (!parent || !isPlaceholder(node)) {
+      throw new ProtocolError("bad_buffer", `buffer path ${truncate(JSON.stringify(path))} does not lead to a binary placeholder`);
     }
-    const container = parent as Record<string | number, unknown>;
-    container[leaf] = decodeBinary(container[leaf], toDataView(buffers[i] as ArrayBuffer | ArrayBufferView), path);
-  });
+    if (used.has(node)) throw new ProtocolError("bad_buffer", `two buffer paths lead to ${truncate(JSON.stringify(path))}`);
+    used.add(node);
+    targets.push([parent, leaf, path]);
+  }
+  if (used.size !== found.size) throw new ProtocolError("bad_buffer", `${found.size - used.size} binary placeholders have no buffer path`);
+  const decoded = targets.map(([parent, leaf, path], i) => decodeBinary(parent[leaf], toDataView(buffers[i] as ArrayBuffer | ArrayBufferView), path));
+  targets.forEach(([parent, leaf], i) => (parent[leaf] = decoded[i]));
   return buffers.slice(paths.length).map(toDataView);
 }

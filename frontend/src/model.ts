@@ -2,35 +2,40 @@
  * The model a view gets: a superset of anywidget's front-end model contract.
  * Mirrors widgets/model.py; the wire work is done by ModelSync (sync.ts).
  */
+import type { Connection, Unavailable } from "./connection";
 import { type Callback, Emitter } from "./events";
+import type { BrowserModelMessage, KernelModelMessage, Snapshot } from "./messages";
 import { jsonEqual } from "./patch";
-import { type Envelope, type ErrorEntry, envelope } from "./protocol";
-import { toWire } from "./serialize";
-import { ModelSync, type SyncHost } from "./sync";
+import type { ErrorEntry } from "./protocol";
+import { ModelSync } from "./sync";
 
 export type ModelStatus = "live" | "closed" | "disconnected";
 
-/** What a model needs from the manager that owns it (manager.ts). */
+/** What a model needs from the registry that owns it (registry.ts). */
 export interface ModelOwner {
   readonly client: string;
+  readonly connection: Connection;
   nextSeq(): number;
-  send(modelId: string, data: Envelope, buffers: (ArrayBuffer | ArrayBufferView)[]): void;
+  lastSeq(): number;
+  send(modelId: string, data: BrowserModelMessage, buffers: (ArrayBuffer | ArrayBufferView)[]): void;
   close(modelId: string): void;
-  /** A live model by id, if it exists already. */
-  lookup(modelId: string): WidgetModel | undefined;
-  get_model(modelId: string): Promise<WidgetModel>;
+  get_model(ref: string): Promise<WidgetModel>;
   create(className: string, state?: Record<string, unknown>): Promise<WidgetModel>;
 }
 
 /** The `widget_manager` of anywidget's contract, plus browser-created models. */
 export interface WidgetManagerLike {
-  get_model(modelId: string): Promise<WidgetModel>;
+  /** A model by id, or by a reference as values hold it (`"IPY_MODEL_<id>"`). */
+  get_model(ref: string): Promise<WidgetModel>;
   /** A live instance of the Python class registered under `className` (`widgets.register`). */
   create(className: string, state?: Record<string, unknown>): Promise<WidgetModel>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type State = Record<string, any>;
+
+/** How many errors `model.errors` keeps (the newest). */
+const KEPT_ERRORS = 100;
 
 export class WidgetModel<T extends State = State> {
   readonly widget_manager: WidgetManagerLike;
@@ -39,37 +44,36 @@ export class WidgetModel<T extends State = State> {
   esmHash: string | null = null;
   cssHash: string | null = null;
   readOnly = new Set<string>();
-  status: ModelStatus = "live";
-  /** Every error the kernel reported for this model, newest last. */
+  /** The last errors reported for this model, newest last. */
   readonly errors: ErrorEntry[] = [];
-  /** @internal */
-  readonly sync: ModelSync;
+  /** Set by the first snapshot (`open`, `state`, restore): the model is usable. */
+  ready = false;
+  private closed = false;
+  private readonly sync: ModelSync;
   private readonly events = new Emitter();
-  private readonly unsaved = new Map<string, unknown>();
-  private readonly sameObject = new Set<string>();
 
   constructor(
     readonly model_id: string,
     private readonly owner: ModelOwner,
   ) {
-    this.widget_manager = { get_model: (id) => owner.get_model(id), create: (name, state) => owner.create(name, state) };
-    const host: SyncHost = {
+    this.widget_manager = { get_model: (ref) => owner.get_model(ref), create: (name, state) => owner.create(name, state) };
+    this.sync = new ModelSync({
       client: owner.client,
       nextSeq: () => owner.nextSeq(),
+      lastSeq: () => owner.lastSeq(),
+      unavailable: () => this.unavailable(),
       send: (data, buffers) => owner.send(model_id, data, buffers),
-      resolve: (id) => owner.lookup(id),
-      changed: (before) => this.emitChanges(before),
+      changed: (before, local) => this.emitChanges(before, local),
       error: (entry) => this.reportError(entry),
       custom: (content, buffers) => this.emit("msg:custom", [content, buffers]),
       snapshot: (body) => this.takeSnapshot(body),
-    };
-    this.sync = new ModelSync(host);
+    });
   }
 
   // --- anywidget's contract ------------------------------------------------------------------
 
+  /** The value a view shows (a copy of the kernel's, which the view may mutate freely). */
   get<K extends keyof T & string>(key: K): T[K] {
-    if (this.unsaved.has(key)) return this.unsaved.get(key) as T[K];
     return this.sync.value(key) as T[K];
   }
 
@@ -77,43 +81,27 @@ export class WidgetModel<T extends State = State> {
   set<K extends keyof T & string>(key: K, value: T[K]): void;
   set(values: Partial<T>): void;
   set(keyOrValues: string | Partial<T>, value?: unknown): void {
-    const changes = typeof keyOrValues === "string" ? { [keyOrValues]: value } : keyOrValues;
+    const changes: [string, unknown][] = typeof keyOrValues === "string" ? [[keyOrValues, value]] : Object.entries(keyOrValues);
     const before = new Map<string, unknown>();
-    for (const [key, next] of Object.entries(changes)) {
+    for (const [key, next] of changes) {
       if (this.readOnly.has(key)) {
         this.reportError({ kind: "read_only", key, message: `'${key}' is read-only: only the kernel may change it` });
         continue;
       }
-      const current = this.get(key);
-      before.set(key, current);
-      // The same object again was probably changed in place: send it whole, never as an empty diff.
-      if (next === current && next !== null && typeof next === "object") this.sameObject.add(key);
-      this.unsaved.set(key, next);
+      if (!before.has(key)) before.set(key, this.sync.displayed([key]).get(key));
+      this.sync.set(key, next);
     }
     this.emitChanges(before, true);
   }
 
   /** Send every value set since the last call, as one update (merged with others while one is in flight). */
   save_changes(): void {
-    if (this.unsaved.size === 0) return;
-    const changes = new Map(this.unsaved);
-    const whole = new Set(this.sameObject);
-    this.unsaved.clear();
-    this.sameObject.clear();
-    this.sync.write(changes, whole);
+    this.sync.save();
   }
 
   /** A custom message to the kernel's `on_msg` callbacks. `callbacks` is accepted for compatibility. */
   send(content: unknown, _callbacks?: unknown, buffers: (ArrayBuffer | ArrayBufferView)[] = []): void {
-    if (this.status !== "live") {
-      this.reportError({ kind: "disconnected", message: `message not delivered: the model is ${this.status}` });
-      return;
-    }
-    this.sync.flush(true); // values saved before this message reach the kernel before it
-    const { json, binaries } = toWire(content);
-    const data = envelope("custom", { content: json });
-    if (binaries.length) data.buffer_paths = binaries.map(([path]) => ["content", ...path]);
-    this.owner.send(this.model_id, data, [...binaries.map(([, buffer]) => buffer), ...buffers]);
+    this.sync.sendCustom(content, buffers);
   }
 
   on(event: string, callback: Callback, context?: unknown): void {
@@ -126,11 +114,25 @@ export class WidgetModel<T extends State = State> {
 
   // --- beyond the contract -------------------------------------------------------------------
 
+  /** `live`, `closed` (by the kernel or `close()`), or `disconnected` (the kernel is gone). */
+  get status(): ModelStatus {
+    if (this.closed) return "closed";
+    return this.owner.connection.connected ? "live" : "disconnected";
+  }
+
+  /** The kernel revision this model's confirmed state is at. */
+  get rev(): number {
+    return this.sync.rev;
+  }
+
   /** Every synced key and the value a view shows. */
   state(): T {
-    const out: State = {};
-    for (const key of new Set([...this.sync.keys(), ...this.unsaved.keys()])) out[key] = this.get(key);
-    return out as T;
+    return Object.fromEntries(this.sync.keys().map((key) => [key, this.get(key)])) as T;
+  }
+
+  /** Saved local writes the kernel has not acknowledged yet. */
+  pendingWrites(): number {
+    return this.sync.pendingWrites();
   }
 
   /** Ask the kernel to close this model (`model.close()` in Python). */
@@ -142,18 +144,41 @@ export class WidgetModel<T extends State = State> {
     return this.events.count(event);
   }
 
-  /** @internal */
-  setStatus(status: ModelStatus, reason?: string): void {
-    if (status === this.status) return;
-    this.status = status;
-    if (status === "disconnected") this.sync.disconnect();
-    this.emit("status", [status, reason]);
+  // --- for the registry (registry.ts, control.ts) ---------------------------------------------
+
+  /** @internal A kernel message on this model's comm: checked, then applied; null if refused. */
+  receive(data: unknown, buffers: readonly (ArrayBuffer | ArrayBufferView)[]): KernelModelMessage | null {
+    return this.sync.receive(data, buffers);
   }
 
-  /** @internal */
+  /** @internal A message already checked (an `open`, or a restored model's state). */
+  apply(message: KernelModelMessage): boolean {
+    return this.sync.apply(message);
+  }
+
+  /** @internal The comm is gone (the kernel closed the model, or `close()`). */
+  markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit("status", ["closed"]);
+  }
+
+  /** @internal The kernel is gone (the connection says why). */
+  connectionLost(): void {
+    if (!this.closed) this.emit("status", ["disconnected", this.owner.connection.reason]);
+  }
+
+  /** @internal An error for the views (from the kernel, or the runtime's own). */
   reportError(entry: ErrorEntry): void {
     this.errors.push(entry);
+    if (this.errors.length > KEPT_ERRORS) this.errors.splice(0, this.errors.length - KEPT_ERRORS);
     this.emit("error", [entry]);
+  }
+
+  private unavailable(): Unavailable | null {
+    if (this.closed) return { kind: "closed", reason: "the model was closed" };
+    if (!this.owner.connection.connected) return { kind: "disconnected", reason: this.owner.connection.reason };
+    return null;
   }
 
   private emit(event: string, args: unknown[]): void {
@@ -165,22 +190,26 @@ export class WidgetModel<T extends State = State> {
     });
   }
 
-  private takeSnapshot(body: Envelope): void {
+  private takeSnapshot(body: Snapshot): void {
     if (typeof body.class === "string") this.className = body.class;
-    this.esmHash = (body.esm as string | null | undefined) ?? null;
-    this.cssHash = (body.css as string | null | undefined) ?? null;
-    this.readOnly = new Set((body.read_only as string[] | undefined) ?? []);
-    if (this.status === "disconnected") this.sync.connected = true;
-    this.status = "live";
+    this.esmHash = body.esm ?? null;
+    this.cssHash = body.css ?? null;
+    this.readOnly = new Set(body.read_only ?? []);
+    this.ready = true;
   }
 
-  private emitChanges(before: Map<string, unknown>, local = false): void {
+  private emitChanges(before: Map<string, unknown>, local: boolean): void {
+    const now = this.sync.displayed(before.keys());
     const changed: string[] = [];
     for (const [key, old] of before) {
-      const now = this.get(key);
-      if (now !== old && (local || !jsonEqual(now, old))) changed.push(key);
+      const value = now.get(key);
+      if (value !== old && (local || !jsonEqual(value, old))) changed.push(key);
     }
-    for (const key of changed) this.emit(`change:${key}`, [this, this.get(key)]);
+    for (const key of changed) {
+      // The value argument is the shared copy views get: made only if someone listens.
+      const event = `change:${key}`;
+      if (this.events.count(event)) this.emit(event, [this, this.get(key)]);
+    }
     if (changed.length) this.emit("change", [this]);
   }
 }

@@ -5,6 +5,9 @@
  * shared, and only containers on a touched path are copied.)
  */
 
+import { deepCopy } from "./copy";
+import { MAX_COPY_NODES, MAX_PATCH_OPS, preview } from "./protocol";
+
 export interface Operation {
   op: "add" | "remove" | "replace" | "move" | "copy" | "test";
   path: string;
@@ -82,18 +85,19 @@ export function makePatch(old: unknown, next: unknown, maxOps = Infinity): Opera
   return ops;
 }
 
-function tokens(pointer: unknown): string[] {
-  if (typeof pointer !== "string") throw new PatchError(`a JSON pointer must be a string, got ${JSON.stringify(pointer)}`);
+/** The reference tokens of a pointer (RFC 6901: `~` is only ever followed by `0` or `1`). */
+function tokens(pointer: string): string[] {
   if (pointer === "") return [];
-  if (!pointer.startsWith("/")) throw new PatchError(`JSON pointer ${JSON.stringify(pointer)} must start with '/'`);
+  if (!pointer.startsWith("/")) throw new PatchError(`JSON pointer ${preview(pointer)} must start with '/'`);
+  if (/~(?![01])/.test(pointer)) throw new PatchError(`JSON pointer ${preview(pointer)} has a '~' not followed by 0 or 1`);
   return pointer.slice(1).split("/").map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 function index(token: string, size: number, allowEnd: boolean, pointer: string): number {
   if (token === "-" && allowEnd) return size;
-  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new PatchError(`${JSON.stringify(token)} is not an array index in ${pointer}`);
+  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new PatchError(`${preview(token)} is not an array index in ${preview(pointer)}`);
   const i = Number(token);
-  if (i > size || (i === size && !allowEnd)) throw new PatchError(`index ${i} is out of range in ${pointer}`);
+  if (i > size || (i === size && !allowEnd)) throw new PatchError(`index ${preview(token)} is out of range in ${preview(pointer)}`);
   return i;
 }
 
@@ -131,9 +135,9 @@ class Doc {
     for (const token of parts.slice(0, -1)) {
       if (Array.isArray(container)) container = this.own(container, index(token, container.length, false, pointer));
       else if (isObject(container) && Object.hasOwn(container, token)) container = this.own(container, token);
-      else throw new PatchError(`path ${pointer} does not exist`);
+      else throw new PatchError(`path ${preview(pointer)} does not exist`);
     }
-    if (!Array.isArray(container) && !isObject(container)) throw new PatchError(`path ${pointer} does not exist`);
+    if (!Array.isArray(container) && !isObject(container)) throw new PatchError(`path ${preview(pointer)} does not exist`);
     return [container, parts[parts.length - 1] as string];
   }
 
@@ -141,7 +145,7 @@ class Doc {
     const [container, token] = this.parent(pointer);
     if (token === null) return this.holder[0];
     if (Array.isArray(container)) return container[index(token, container.length, false, pointer)];
-    if (!Object.hasOwn(container, token)) throw new PatchError(`path ${pointer} does not exist`);
+    if (!Object.hasOwn(container, token)) throw new PatchError(`path ${preview(pointer)} does not exist`);
     return container[token];
   }
 
@@ -156,7 +160,7 @@ class Doc {
     const [container, token] = this.parent(pointer);
     if (token === null) throw new PatchError("cannot remove the whole document");
     if (Array.isArray(container)) return container.splice(index(token, container.length, false, pointer), 1)[0];
-    if (!Object.hasOwn(container, token)) throw new PatchError(`path ${pointer} does not exist`);
+    if (!Object.hasOwn(container, token)) throw new PatchError(`path ${preview(pointer)} does not exist`);
     const value = container[token];
     delete container[token];
     return value;
@@ -171,15 +175,51 @@ class Doc {
   }
 }
 
-/** The patched document; `document` itself is left untouched. */
+const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
+
+/** An operation of a known kind with string pointers and the members it needs; else PatchError. */
+function checked(op: unknown): Operation {
+  if (!isObject(op) || typeof op.op !== "string") throw new PatchError(`malformed operation ${preview(op)}`);
+  if (!OPS.has(op.op)) throw new PatchError(`unknown patch operation ${preview(op.op)}`);
+  if (typeof op.path !== "string") {
+    throw new PatchError(`${"path" in op ? "a JSON pointer must be a string" : "malformed operation"}: ${preview(op)}`);
+  }
+  if ((op.op === "add" || op.op === "replace" || op.op === "test") && !Object.hasOwn(op, "value")) {
+    throw new PatchError(`operation ${op.op} needs a 'value'`);
+  }
+  if ((op.op === "move" || op.op === "copy") && typeof op.from !== "string") {
+    throw new PatchError(`operation ${op.op} needs a 'from' pointer (a string)`);
+  }
+  return op as unknown as Operation;
+}
+
+/**
+ * JSON nodes in `value` (each value, container or not, is one), counting stops past `limit`.
+ * Binary values count as one node: they are shared, not copied.
+ */
+export function countNodes(value: unknown, limit: number): number {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length && count <= limit) {
+    const node = stack.pop();
+    count++;
+    if (node === null || typeof node !== "object" || ArrayBuffer.isView(node) || node instanceof ArrayBuffer) continue;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push(child);
+  }
+  return count;
+}
+
+/**
+ * The patched document; `document` itself is left untouched. Patches longer than MAX_PATCH_OPS,
+ * or whose `copy` operations would create more than MAX_COPY_NODES nodes, are refused whole.
+ */
 export function applyPatch(document: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops)) throw new PatchError("a patch must be a list of operations");
+  if (ops.length > MAX_PATCH_OPS) throw new PatchError(`a patch has at most ${MAX_PATCH_OPS} operations, this one ${ops.length}`);
   const doc = new Doc(document);
-  for (const op of ops as Operation[]) {
-    if (!isObject(op) || typeof op.op !== "string" || !("path" in op)) throw new PatchError(`malformed operation ${JSON.stringify(op)}`);
-    if ((op.op === "add" || op.op === "replace" || op.op === "test") && !("value" in op)) {
-      throw new PatchError(`operation ${op.op} needs a 'value'`);
-    }
+  let copied = 0;
+  for (const raw of ops as unknown[]) {
+    const op = checked(raw);
     switch (op.op) {
       case "add":
         doc.add(op.path, op.value);
@@ -190,22 +230,22 @@ export function applyPatch(document: unknown, ops: unknown): unknown {
       case "replace":
         doc.replace(op.path, op.value);
         break;
-      case "move":
+      case "move": {
+        const from = op.from as string;
+        if (op.path.startsWith(from + "/")) throw new PatchError(`cannot move ${preview(from)} into itself`);
+        doc.add(op.path, doc.remove(from));
+        break;
+      }
       case "copy": {
-        if (typeof op.from !== "string") throw new PatchError(`operation ${op.op} needs a 'from' pointer`);
-        if (op.op === "move") {
-          if (op.path.startsWith(op.from + "/")) throw new PatchError(`cannot move ${op.from} into itself`);
-          doc.add(op.path, doc.remove(op.from));
-        } else {
-          doc.add(op.path, structuredClone(doc.get(op.from)));
-        }
+        const value = doc.get(op.from as string);
+        copied += countNodes(value, MAX_COPY_NODES - copied);
+        if (copied > MAX_COPY_NODES) throw new PatchError(`the copy operations of a patch may create at most ${MAX_COPY_NODES} nodes`);
+        doc.add(op.path, deepCopy(value));
         break;
       }
       case "test":
-        if (!jsonEqual(doc.get(op.path), op.value)) throw new PatchError(`test failed at ${op.path}`);
+        if (!jsonEqual(doc.get(op.path), op.value)) throw new PatchError(`test failed at ${preview(op.path)}`);
         break;
-      default:
-        throw new PatchError(`unknown patch operation ${JSON.stringify((op as Operation).op)}`);
     }
   }
   return doc.holder[0];

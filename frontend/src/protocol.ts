@@ -1,25 +1,64 @@
-/** Names and envelope of the wire protocol; docs/protocol.md is the spec, widgets/protocol.py the kernel's mirror. */
+/**
+ * Names, limits, error kinds and the envelope of the wire protocol; docs/protocol.md is the spec,
+ * widgets/protocol.py the kernel's mirror. The messages themselves are typed in messages.ts.
+ */
 
-export const PROTOCOL_VERSION = "1.0";
-export const PROTOCOL_MAJOR = PROTOCOL_VERSION.split(".")[0];
+export const PROTOCOL_VERSION = "2.0";
+/** `<major>.<minor>`, ASCII digits only; anything else is not a version. */
+export const VERSION_PATTERN = /^([0-9]+)\.([0-9]+)$/;
+export const PROTOCOL_MAJOR = PROTOCOL_VERSION.split(".")[0] as string;
 export const MODEL_TARGET = "widgets.model";
 export const CONTROL_TARGET = "widgets.control";
 export const MIMETYPE = "application/vnd.widgets.model+json";
-export const REFERENCE_PREFIX = "model:";
+/** A model inside a value travels, and reaches views, as this prefix + its id (as in ipywidgets). */
+export const REFERENCE_PREFIX = "IPY_MODEL_";
 
-export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
-export type JSONObject = { [key: string]: JSONValue };
+/** Operations per patch; a longer patch is `bad_patch` (senders send the whole value instead). */
+export const MAX_PATCH_OPS = 4096;
+/** JSON nodes that the `copy` operations of one patch may create; beyond: `bad_patch`. */
+export const MAX_COPY_NODES = 65536;
+/** Error messages are cut to this many characters (with "…"). */
+export const MAX_ERROR_MESSAGE = 500;
+/** Containers nested deeper than this in a kernel message: `bad_message` (Python's json cannot write them). */
+export const MAX_DEPTH = 1000;
+/** A browser client id: 1..64 characters of [A-Za-z0-9_-]. */
+export const CLIENT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** The largest `seq` (2**53 - 1). */
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
-/** Every comm message's `data`: the version and the method, then the method's fields. */
-export interface Envelope {
-  protocol: string;
-  method: string;
-  [field: string]: unknown;
+/** The kinds of docs/protocol.md's Errors table (the kernel sends these; the browser reuses some). */
+export const KERNEL_ERROR_KINDS = [
+  "validation",
+  "read_only",
+  "unknown_key",
+  "stale",
+  "bad_patch",
+  "bad_buffer",
+  "bad_message",
+  "version",
+  "handler",
+  "unknown_class",
+  "unsendable",
+] as const;
+
+/**
+ * Kinds only the browser reports: `view` (a view's listener threw), `disconnected` (something
+ * could not be sent: the kernel is gone), `closed` (something could not be sent: the model was closed).
+ */
+export const BROWSER_ERROR_KINDS = ["view", "disconnected", "closed"] as const;
+
+export type KernelErrorKind = (typeof KERNEL_ERROR_KINDS)[number];
+export type ErrorKind = KernelErrorKind | (typeof BROWSER_ERROR_KINDS)[number];
+
+const KINDS = new Set<string>([...KERNEL_ERROR_KINDS, ...BROWSER_ERROR_KINDS]);
+
+export function isErrorKind(kind: unknown): kind is ErrorKind {
+  return typeof kind === "string" && KINDS.has(kind);
 }
 
-/** One entry of `errors` (docs/protocol.md, "Errors"). */
+/** One entry of `errors` (docs/protocol.md, "Errors"), or an error the browser itself reports. */
 export interface ErrorEntry {
-  kind: string;
+  kind: ErrorKind;
   message: string;
   key?: string;
   traceback?: string;
@@ -27,7 +66,7 @@ export interface ErrorEntry {
 
 export class ProtocolError extends Error {
   constructor(
-    readonly kind: string,
+    readonly kind: ErrorKind,
     message: string,
   ) {
     super(message);
@@ -35,28 +74,32 @@ export class ProtocolError extends Error {
   }
 }
 
-export function envelope(method: string, fields: Record<string, unknown> = {}): Envelope {
-  return { protocol: PROTOCOL_VERSION, method, ...fields };
+/** `text` cut to `limit` characters, with "…" when it was longer. */
+export function truncate(text: string, limit = MAX_ERROR_MESSAGE): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
 }
 
-/** `data` if it is a message of our major version, else a ProtocolError saying why not. */
-export function checkEnvelope(data: unknown): Envelope {
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new ProtocolError("bad_message", "message data must be an object");
+/** A short JSON rendering of a rejected value for an error message (never the whole value). */
+export function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
   }
-  const record = data as Record<string, unknown>;
-  if (typeof record.protocol !== "string") {
-    throw new ProtocolError("bad_message", "message has no 'protocol' version");
-  }
-  if (record.protocol.split(".")[0] !== PROTOCOL_MAJOR) {
+  return truncate(text, 60);
+}
+
+/** Nothing, if `version` is ours; else a ProtocolError (`version` for another major, `bad_message` for no version). */
+export function checkVersion(version: unknown): void {
+  if (typeof version !== "string") throw new ProtocolError("bad_message", "message has no 'protocol' version");
+  const match = VERSION_PATTERN.exec(version);
+  if (!match) throw new ProtocolError("bad_message", `${preview(version)} is not a protocol version (<major>.<minor>)`);
+  if (match[1] !== PROTOCOL_MAJOR) {
     throw new ProtocolError(
       "version",
-      `the kernel speaks protocol ${record.protocol}, this page speaks ${PROTOCOL_VERSION}: ` +
+      `the kernel speaks protocol ${version}, this page speaks ${PROTOCOL_VERSION}: ` +
         "install matching versions of the Python package and the extension",
     );
   }
-  if (typeof record.method !== "string") {
-    throw new ProtocolError("bad_message", "message has no 'method'");
-  }
-  return record as Envelope;
 }

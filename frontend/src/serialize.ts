@@ -1,5 +1,7 @@
 /**
- * Browser values <-> wire JSON: model references and binary placeholders.
+ * Browser values -> wire JSON: model objects become `IPY_MODEL_<id>` references, binary values
+ * become placeholders with buffers. The other way needs no conversion: references stay strings
+ * (views resolve them with `widget_manager.get_model`), buffers are put in place by buffers.ts.
  * Mirrors widgets/serialize.py.
  */
 import { type Path, encodeBinary, isBinary } from "./buffers";
@@ -43,32 +45,10 @@ export function toWire(value: unknown): { json: unknown; binaries: Binaries } {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(item)) {
       path.push(key);
-      out[key] = walk(child);
+      Object.defineProperty(out, key, { value: walk(child), writable: true, enumerable: true, configurable: true });
       path.pop();
     }
     return out;
   };
   return { json: walk(value), binaries };
-}
-
-/** Resolve `model:<id>` strings to models the resolver knows (in place where it can). */
-export function fromWire(value: unknown, resolve: (modelId: string) => unknown): unknown {
-  if (typeof value === "string") {
-    if (value.startsWith(REFERENCE_PREFIX)) {
-      const model = resolve(value.slice(REFERENCE_PREFIX.length));
-      if (model !== undefined) return model;
-    }
-    return value;
-  }
-  if (value === null || typeof value !== "object" || isBinary(value)) return value;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item === "string" || (item !== null && typeof item === "object")) value[i] = fromWire(item, resolve);
-    }
-    return value;
-  }
-  const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) record[key] = fromWire(record[key], resolve);
-  return record;
 }

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { decodeBinary, encodeBinary, insertBuffers, type NDArray, type TypedArray } from "../src/buffers";
 import { WidgetManager } from "../src/manager";
-import { envelope, ProtocolError } from "../src/protocol";
+import { ProtocolError } from "../src/protocol";
 import { toWire } from "../src/serialize";
-import { FakeKernel, update } from "./fakeKernel";
+import { envelope, FakeKernel, update } from "./fakeKernel";
 
 /** A message whose `state.x` is a placeholder for the first buffer. */
 function message(placeholder: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -137,13 +137,20 @@ describe("insertBuffers: bytes, nesting, extra buffers", () => {
 
   it("returns the buffers beyond the paths as DataViews", () => {
     const data = envelope("custom", { content: { a: { $binary: "bytes" } }, buffer_paths: [["content", "a"]] });
-    const extra = insertBuffers(data, [new Uint8Array([1]).buffer, new Uint8Array([2, 3]).buffer, new Uint16Array([513])]);
+    const extra = insertBuffers(data, [new Uint8Array([1]).buffer, new Uint8Array([2, 3]).buffer, new Uint16Array([513])], true);
     expect(extra).toHaveLength(2);
     expect(extra.every((b) => b instanceof DataView)).toBe(true);
     expect([extra[0]?.byteLength, extra[0]?.getUint8(1)]).toEqual([2, 3]);
     expect(extra[1]?.getUint16(0, true)).toBe(513);
     // no paths at all: every buffer is extra
-    expect(insertBuffers(envelope("custom", { content: null }), [new ArrayBuffer(4)])).toHaveLength(1);
+    expect(insertBuffers(envelope("custom", { content: null }), [new ArrayBuffer(4)], true)).toHaveLength(1);
+  });
+
+  it("extra buffers are refused where they are not allowed (anything but custom), and the data is left alone", () => {
+    const data = message({ $binary: "bytes" });
+    const before = JSON.stringify(data);
+    expect(protocolError(() => insertBuffers(data, [new ArrayBuffer(1), new ArrayBuffer(1)])).kind).toBe("bad_buffer");
+    expect(JSON.stringify(data)).toBe(before);
   });
 });
 
@@ -176,6 +183,21 @@ describe("insertBuffers refuses bad messages with bad_buffer", () => {
     ["a buffer too small for the shape", () => insertBuffers(message(ndarray("float64", [4])), [f64()])],
     ["a buffer too large for the shape", () => insertBuffers(message(ndarray("float64", [2])), [f64()])],
     ["a size that is no multiple of the item", () => insertBuffers(message(ndarray("int32", [1])), [new ArrayBuffer(5)])],
+    ["a negative index", () => insertBuffers(envelope("update", { state: { l: [{ $binary: "bytes" }] }, buffer_paths: [["state", "l", -1]] }), [f64()])],
+    ["a boolean index", () => insertBuffers(envelope("update", { state: { l: [{ $binary: "bytes" }] }, buffer_paths: [["state", "l", false]] }), [f64()])],
+    ["a fractional index", () => insertBuffers(envelope("update", { state: { l: [{ $binary: "bytes" }] }, buffer_paths: [["state", "l", 0.5]] }), [f64()])],
+    ["a placeholder without a path", () => insertBuffers(envelope("update", { state: { x: { $binary: "bytes" } }, buffer_paths: [] }), [])],
+    [
+      "a second placeholder without a path",
+      () => insertBuffers(envelope("update", { state: { x: { $binary: "bytes" }, y: [{ $binary: "bytes" }] }, buffer_paths: [["state", "x"]] }), [f64()]),
+    ],
+    [
+      "two paths to one placeholder",
+      () => insertBuffers(envelope("update", { state: { x: { $binary: "bytes" } }, buffer_paths: [["state", "x"], ["state", "x"]] }), [f64(), f64()]),
+    ],
+    ["a path through an inherited member", () => insertBuffers(envelope("update", { state: {}, buffer_paths: [["state", "__proto__"]] }), [f64()])],
+    ["a negative dimension", () => insertBuffers(message(ndarray("float64", [-1, -3])), [f64()])],
+    ["a dtype inherited from Object", () => insertBuffers(message(ndarray("constructor", [3])), [f64()])],
     ["a misaligned buffer of the wrong size", () => insertBuffers(message(ndarray("float64", [2])), [new DataView(new ArrayBuffer(20), 1, 15)])],
   ] as const)("%s", (_name, run) => {
     expect(protocolError(run).kind).toBe("bad_buffer");

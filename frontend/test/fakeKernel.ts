@@ -1,6 +1,21 @@
 /** A scripted kernel for unit tests: records what the runtime sends, delivers what a test says. */
 import type { Buffers, Comm, KernelTransport } from "../src/transport";
-import { envelope, type Envelope } from "../src/protocol";
+import { PROTOCOL_VERSION } from "../src/protocol";
+
+/** Any message's `data`, loosely: tests build kernel messages (also malformed ones) with it. */
+export interface Envelope {
+  protocol: string;
+  method: string;
+  [field: string]: unknown;
+}
+
+/** A message of `method` with the version (kernel side: the runtime's own `envelope` types browser messages). */
+export function envelope(method: string, fields: Record<string, unknown> = {}): Envelope {
+  return { protocol: PROTOCOL_VERSION, method, ...fields };
+}
+
+/** What the wire does to a message's JSON (fresh objects; `undefined` members dropped). */
+const wire = (data: unknown): unknown => (data === undefined ? undefined : JSON.parse(JSON.stringify(data)));
 
 export interface Sent {
   kind: "open" | "msg" | "close";
@@ -22,7 +37,7 @@ class FakeComm implements Comm {
   ) {}
 
   send(data: unknown, buffers: Buffers = []): void {
-    this.kernel.sent.push({ kind: "msg", target: null, commId: this.commId, data: data as Envelope, buffers });
+    this.kernel.sent.push({ kind: "msg", target: null, commId: this.commId, data: wire(data) as Envelope, buffers });
   }
 
   close(data?: unknown): void {
@@ -67,14 +82,28 @@ export class FakeKernel implements KernelTransport {
     const comm = new FakeComm(modelId, this, "widgets.model");
     this.comms.set(modelId, comm);
     const body = envelope("open", { class: "test.Model", rev: 0, state, esm: null, css: null, assets: {}, read_only: [], ...extra });
-    this.targets.get("widgets.model")?.(comm, body, buffers.map((b) => new DataView(b)));
+    this.targets.get("widgets.model")?.(comm, wire(body), buffers.map((b) => new DataView(b)));
+  }
+
+  /** The kernel opens a model comm whose `data` is this JSON text (for members JavaScript literals cannot write, like `__proto__`). */
+  openRaw(modelId: string, json: string, buffers: ArrayBuffer[] = []): void {
+    const comm = new FakeComm(modelId, this, "widgets.model");
+    this.comms.set(modelId, comm);
+    this.targets.get("widgets.model")?.(comm, JSON.parse(json), buffers.map((b) => new DataView(b)));
+  }
+
+  /** A kernel message, as JSON text, on an open comm. */
+  deliverRaw(commId: string, json: string, buffers: ArrayBuffer[] = []): void {
+    const comm = this.comms.get(commId);
+    if (!comm) throw new Error(`no comm ${commId}`);
+    comm.messageHandler(JSON.parse(json), buffers.map((b) => new DataView(b)));
   }
 
   /** A kernel message on an open comm. */
   deliver(commId: string, data: Record<string, unknown>, buffers: ArrayBuffer[] = []): void {
     const comm = this.comms.get(commId);
     if (!comm) throw new Error(`no comm ${commId}`);
-    comm.messageHandler(data, buffers.map((b) => new DataView(b)));
+    comm.messageHandler(wire(data), buffers.map((b) => new DataView(b)));
   }
 
   closeFromKernel(commId: string): void {

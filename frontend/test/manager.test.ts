@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { WidgetManager } from "../src/manager";
 import type { WidgetModel } from "../src/model";
-import { envelope, type Envelope, type ErrorEntry, ProtocolError } from "../src/protocol";
-import { FakeKernel, type Sent, update } from "./fakeKernel";
+import { type ErrorEntry, ProtocolError } from "../src/protocol";
+import { type Envelope, envelope, FakeKernel, type Sent, update } from "./fakeKernel";
 
 let kernel: FakeKernel;
 let manager: WidgetManager;
@@ -60,15 +60,15 @@ describe("get_model", () => {
 
   it("a kernel `open` of another major protocol version rejects the waiting get_model with the reason", async () => {
     const waiting = manager.get_model("m2");
-    kernel.open("m2", { value: 1 }, { protocol: "2.0" });
+    kernel.open("m2", { value: 1 }, { protocol: "3.0" });
     const error = await waiting.then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).kind).toBe("version");
+    expect((error as Error).message).toContain("3.0");
     expect((error as Error).message).toContain("2.0");
-    expect((error as Error).message).toContain("1.0");
     expect(manager.lookup("m2")).toBeUndefined();
   });
 
@@ -84,10 +84,32 @@ describe("get_model", () => {
   // widget…") instead of showing the version mismatch. Fix: remember refused ids
   // (`this.refused.set(commId, error)`) and reject get_model for them.
   it("get_model called after a refused `open` rejects with the reason too", async () => {
-    kernel.open("m4", { value: 1 }, { protocol: "2.0" });
+    kernel.open("m4", { value: 1 }, { protocol: "3.0" });
     const outcome = await settled(manager.get_model("m4"));
     expect(outcome.status).toBe("rejected");
-    expect(outcome.error?.message).toContain("2.0");
+    expect(outcome.error?.message).toContain("3.0");
+  });
+});
+
+describe("options", () => {
+  it("a fixed client id is used in hello, updates and request_state; a bad one is refused", async () => {
+    const fixed = new WidgetManager(kernel, { client: "c0ffee_-Z9" });
+    expect(fixed.client).toBe("c0ffee_-Z9");
+    void fixed.restore();
+    expect(controlOpen().data).toMatchObject({ method: "hello", client: "c0ffee_-Z9" });
+    for (const client of ["", "a b", "x".repeat(65), "é", "a/b"]) {
+      expect(() => new WidgetManager(new FakeKernel(), { client }), client).toThrow(/client id/);
+    }
+    expect(new WidgetManager(new FakeKernel()).client).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("get_model takes a bare id or an IPY_MODEL_ reference, for models known or still to come", async () => {
+    const early = manager.get_model("IPY_MODEL_later");
+    kernel.open("later", { value: 1 });
+    const model = await early;
+    expect(model.model_id).toBe("later");
+    expect(await manager.get_model("later")).toBe(model);
+    expect(await manager.get_model("IPY_MODEL_later")).toBe(model);
   });
 });
 
@@ -95,15 +117,15 @@ describe("restore via the control comm", () => {
   it("opens the control comm with hello and asks for restore", () => {
     void manager.restore();
     const control = controlOpen();
-    expect(control.data).toMatchObject({ protocol: "1.0", method: "hello", client: manager.client });
+    expect(control.data).toMatchObject({ protocol: "2.0", method: "hello", client: manager.client });
     const request = kernel.last("restore");
     expect(request.kind).toBe("msg");
     expect(request.commId).toBe(control.commId);
-    expect(request.data).toMatchObject({ protocol: "1.0", method: "restore" });
+    expect(request.data).toMatchObject({ protocol: "2.0", method: "restore" });
     expect(typeof request.data.request).toBe("string");
   });
 
-  it("creates the models, learns assets, resolves references, attaches their comms", async () => {
+  it("creates the models, learns assets, keeps references as strings, attaches their comms", async () => {
     const waiting = manager.get_model("child");
     const restoring = manager.restore();
     reply(
@@ -114,7 +136,7 @@ describe("restore via the control comm", () => {
             model_id: "parent",
             class: "demo.Parent",
             rev: 4,
-            state: { child: "model:child", all: ["model:parent", "model:child", "model:gone"], img: { $binary: "ndarray", dtype: "int32", shape: [2] } },
+            state: { child: "IPY_MODEL_child", all: ["IPY_MODEL_parent", "IPY_MODEL_child", "IPY_MODEL_gone"], img: { $binary: "ndarray", dtype: "int32", shape: [2] } },
             esm: "restore-esm-1",
             css: "restore-css-1",
             read_only: ["child"],
@@ -133,16 +155,17 @@ describe("restore via the control comm", () => {
     expect(await manager.get_model("parent")).toBe(parent);
     // snapshot fields
     expect(parent.className).toBe("demo.Parent");
-    expect(parent.sync.rev).toBe(4);
-    expect(child.sync.rev).toBe(9);
+    expect(parent.rev).toBe(4);
+    expect(child.rev).toBe(9);
     expect(parent.esmHash).toBe("restore-esm-1");
     expect(parent.cssHash).toBe("restore-css-1");
     expect(child.cssHash).toBeNull();
     expect([...parent.readOnly]).toEqual(["child"]);
-    // references between restored models, whatever their order
-    expect(parent.get("child")).toBe(child);
-    expect(parent.get("all")).toEqual([parent, child, "model:gone"]);
-    expect((parent.get("all") as unknown[])[1]).toBe(child);
+    // references stay strings, as views expect them; get_model resolves them
+    expect(parent.get("child")).toBe("IPY_MODEL_child");
+    expect(parent.get("all")).toEqual(["IPY_MODEL_parent", "IPY_MODEL_child", "IPY_MODEL_gone"]);
+    expect(await parent.widget_manager.get_model(parent.get("child") as string)).toBe(child);
+    expect(await manager.get_model("IPY_MODEL_parent")).toBe(parent);
     // buffers from the root of the reply
     expect(Array.from(parent.get("img") as Int32Array)).toEqual([5, 6]);
     // assets are known without asking again
@@ -155,7 +178,7 @@ describe("restore via the control comm", () => {
     expect(kernel.comms.has("child")).toBe(true);
     kernel.deliver("child", update(10, { state: { value: 8 } }));
     expect(child.get("value")).toBe(8);
-    expect(child.sync.rev).toBe(10);
+    expect(child.rev).toBe(10);
     child.set("value", 11);
     child.save_changes();
     expect(kernel.last("update")).toMatchObject({ kind: "msg", commId: "child" });
@@ -284,7 +307,7 @@ describe("create(className, state)", () => {
     const open = kernel.last("create");
     expect(open.kind).toBe("open");
     expect(open.target).toBe("widgets.model");
-    expect(open.data).toMatchObject({ protocol: "1.0", method: "create", class: "counter" });
+    expect(open.data).toMatchObject({ protocol: "2.0", method: "create", class: "counter" });
     expect(open.data.state).toEqual({ value: 5, data: { $binary: "ndarray", dtype: "float32", shape: [2] } });
     expect(open.data.buffer_paths).toEqual([["state", "data"]]);
     expect(open.buffers).toHaveLength(1);
@@ -302,7 +325,7 @@ describe("create(className, state)", () => {
     const seq = kernel.last("update").data.seq;
     kernel.deliver(open.commId, update(1, { state: { value: 7 }, ack: { client: manager.client, seq } }));
     expect(model.get("value")).toBe(7);
-    expect(model.sync.pending.size).toBe(0);
+    expect(model.pendingWrites()).toBe(0);
   });
 
   it("rejects on an `error` followed by close, and drops the model", async () => {

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { WidgetManager } from "../src/manager";
 import type { WidgetModel } from "../src/model";
-import { envelope, type ErrorEntry } from "../src/protocol";
-import { FakeKernel, update } from "./fakeKernel";
+import type { ErrorEntry } from "../src/protocol";
+import { envelope, FakeKernel, update } from "./fakeKernel";
 
 let kernel: FakeKernel;
 let manager: WidgetManager;
@@ -38,7 +38,7 @@ describe("the anywidget contract", () => {
     model.set("label", "b");
     model.save_changes();
     const sent = kernel.last("update").data;
-    expect(sent).toMatchObject({ protocol: "1.0", method: "update", client: manager.client, seq: 1 });
+    expect(sent).toMatchObject({ protocol: "2.0", method: "update", client: manager.client, seq: 1 });
     expect(sent.state).toEqual({ value: 5, label: "b" });
   });
 
@@ -69,15 +69,21 @@ describe("the anywidget contract", () => {
     expect(sent.buffers).toHaveLength(2);
   });
 
-  it("widget_manager.get_model resolves references", async () => {
+  it("references reach views as IPY_MODEL_ strings; widget_manager.get_model takes them or bare ids", async () => {
     kernel.open("child", { value: 7 });
-    const parent = await opened({ child: "model:child", list: ["model:child", "model:unknown"] });
+    const parent = await opened({ child: "IPY_MODEL_child", list: ["IPY_MODEL_child", "IPY_MODEL_unknown"], text: "model:child" });
+    expect(parent.get("child")).toBe("IPY_MODEL_child");
+    expect(parent.get("list")).toEqual(["IPY_MODEL_child", "IPY_MODEL_unknown"]);
+    expect(parent.get("text")).toBe("model:child"); // no other prefix means anything
     const child = await parent.widget_manager.get_model("child");
-    expect(parent.get("child")).toBe(child);
-    expect(parent.get("list")).toEqual([child, "model:unknown"]);
+    expect(await parent.widget_manager.get_model(parent.get("child") as string)).toBe(child);
+    // lonboard's way: strip the prefix itself
+    expect(await parent.widget_manager.get_model((parent.get("child") as string).slice("IPY_MODEL_".length))).toBe(child);
+    // a model object set into a value travels as its reference
     parent.set("child", parent);
+    parent.set("list", [child, "IPY_MODEL_x"]);
     parent.save_changes();
-    expect(kernel.last("update").data.state).toEqual({ child: "model:m1" });
+    expect(kernel.last("update").data.state).toEqual({ child: "IPY_MODEL_m1", list: ["IPY_MODEL_child", "IPY_MODEL_x"] });
   });
 });
 
@@ -92,7 +98,7 @@ describe("acknowledgement and reconciliation", () => {
     kernel.deliver("m1", update(1, { state: { value: 2 }, ack: { client: manager.client, seq: 1 } })); // coerced
     expect(model.get("value")).toBe(2);
     expect(changes).toEqual([2]);
-    expect(model.sync.pending.size).toBe(0);
+    expect(model.pendingWrites()).toBe(0);
   });
 
   it("a refusal reverts to the kernel's value and raises an error event", async () => {
@@ -115,7 +121,7 @@ describe("acknowledgement and reconciliation", () => {
     expect(model.get("value")).toBe(5);
     kernel.deliver("m1", update(2, { state: { value: 5 }, ack: { client: manager.client, seq: 1 } }));
     expect(model.get("value")).toBe(5);
-    expect(model.sync.confirmed.get("value")).toBe(5);
+    expect(model.pendingWrites()).toBe(0);
   });
 
   it("acks of another client do not settle ours", async () => {
@@ -140,7 +146,7 @@ describe("acknowledgement and reconciliation", () => {
     expect(model.get("value")).toBe(100);
     kernel.deliver("m1", update(2, { state: { value: 100 }, ack: { client: manager.client, seq: second.seq } }));
     expect(model.get("value")).toBe(100);
-    expect(model.sync.pending.size).toBe(0);
+    expect(model.pendingWrites()).toBe(0);
   });
 
   it("a large list is sent as a patch against the confirmed value", async () => {
@@ -156,13 +162,13 @@ describe("acknowledgement and reconciliation", () => {
     expect(JSON.stringify(sent.data).length).toBeLessThan(200);
   });
 
-  it("a value changed in place and set again goes whole, not as an empty patch", async () => {
+  it("a value changed in place and set again is diffed against the private baseline", async () => {
     const model = await opened({ items: Array.from({ length: 2000 }, (_, i) => i) });
     const items = model.get("items") as number[];
     items.push(1);
     model.set("items", items);
     model.save_changes();
-    expect((kernel.last("update").data.state as { items: number[] }).items).toHaveLength(2001);
+    expect(kernel.last("update").data.patch).toEqual({ items: [{ op: "add", path: "/2000", value: 1 }] });
   });
 
   it("kernel patches apply to the confirmed value", async () => {
@@ -194,8 +200,8 @@ describe("acknowledgement and reconciliation", () => {
     expect(kernel.last("request_state").data).toMatchObject({ client: manager.client });
     expect(model.get("value")).toBe(4); // still pending
     kernel.deliver("m1", envelope("state", { rev: 2, state: { value: 4 }, ack: { client: manager.client, seq: 1 } }));
-    expect(model.sync.pending.size).toBe(0);
-    expect(model.sync.rev).toBe(2);
+    expect(model.pendingWrites()).toBe(0);
+    expect(model.rev).toBe(2);
   });
 
   it("read-only keys are refused locally", async () => {
@@ -211,12 +217,12 @@ describe("acknowledgement and reconciliation", () => {
     const model = await opened({ value: 1 });
     const errors: ErrorEntry[] = [];
     model.on("error", (e: ErrorEntry) => errors.push(e));
-    kernel.deliver("m1", { protocol: "2.0", method: "update" });
+    kernel.deliver("m1", { protocol: "3.0", method: "update" });
     kernel.deliver("m1", update(1, { patch: { value: [{ op: "replace", path: "/x", value: 1 }] } }));
     kernel.deliver("m1", envelope("update", { rev: 2, buffer_paths: [["state", "x"]] }));
     expect(errors.map((e) => e.kind)).toEqual(["version", "bad_patch", "bad_buffer"]);
     expect(kernel.last("request_state")).toBeDefined(); // the bad patch made it resync
-    expect(model.sync.rev).toBe(0);
+    expect(model.rev).toBe(0);
   });
 
   it("a listener that throws is reported and does not stop the others", async () => {
@@ -249,6 +255,45 @@ describe("connection state", () => {
     model.send({ x: 1 });
     expect(kernel.messages("update")).toHaveLength(0);
     expect(errors.map((e) => e.kind)).toEqual(["disconnected", "disconnected"]);
+  });
+
+  it("one owner, one wording: what was not delivered and why", async () => {
+    const model = await opened({ value: 1 });
+    const errors: ErrorEntry[] = [];
+    model.on("error", (e: ErrorEntry) => errors.push(e));
+    manager.disconnect("the kernel restarted");
+    expect([manager.status, model.status]).toEqual(["disconnected", "disconnected"]);
+    model.set({ value: 3, label: "x" });
+    model.save_changes();
+    model.send({ ping: 1 });
+    expect(errors).toEqual([
+      { kind: "disconnected", message: "the value of 'value', 'label' was not delivered: the kernel restarted" },
+      { kind: "disconnected", message: "a custom message was not delivered: the kernel restarted" },
+    ]);
+    expect(model.get("value")).toBe(3); // still shown, not sent, not counted as pending
+    expect(model.pendingWrites()).toBe(0);
+    await expect(manager.get_model("other")).rejects.toThrow("the kernel restarted");
+    await expect(manager.create("counter")).rejects.toThrow("the kernel restarted");
+    await expect(manager.asset("h")).rejects.toThrow("the kernel restarted");
+  });
+
+  it("a closed model reports writes as `closed`, and the kernel's later messages are ignored", async () => {
+    const model = await opened({ value: 1 });
+    const errors: ErrorEntry[] = [];
+    model.on("error", (e: ErrorEntry) => errors.push(e));
+    model.close();
+    expect(model.status).toBe("closed");
+    const count = kernel.sent.length;
+    model.set("value", 2);
+    model.save_changes();
+    model.send("x");
+    expect(kernel.sent.length).toBe(count);
+    expect(errors.map((e) => [e.kind, e.message])).toEqual([
+      ["closed", "the value of 'value' was not delivered: the model was closed"],
+      ["closed", "a custom message was not delivered: the model was closed"],
+    ]);
+    kernel.deliver("m1", update(1, { state: { value: 9 } }));
+    expect(model.get("value")).toBe(2);
   });
 
   it("the kernel closing a model marks it closed", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { applyPatch, jsonEqual, makePatch, type Operation, PatchError } from "../src/patch";
+import { applyPatch, countNodes, jsonEqual, makePatch, type Operation, PatchError } from "../src/patch";
+import { MAX_COPY_NODES, MAX_PATCH_OPS } from "../src/protocol";
 
 // --- helpers -----------------------------------------------------------------------------------
 
@@ -349,6 +350,72 @@ describe("every error path raises PatchError and leaves the input alone", () => 
 
   it("removing the root", () => {
     expect(patchError(doc(), [{ op: "remove", path: "" }]).message).toMatch(/whole document/);
+  });
+});
+
+// --- RFC 6901 strictness and work bounds (the same rules as widgets/patch.py) ---------------------
+
+describe("strict pointers and bounded patches", () => {
+  const doc = () => ({ a: [1, 2, 3], "m~n": 1, "x/y": 2 });
+
+  it("'~' must be followed by 0 or 1", () => {
+    for (const path of ["/m~2n", "/m~", "/~", "/a~/0", "/~~0"]) {
+      expect(patchError(doc(), [{ op: "add", path, value: 1 }]).message, path).toMatch(/'~' not followed by 0 or 1/);
+    }
+    expect(patchError(doc(), [{ op: "copy", from: "/m~3n", path: "/b" }]).message).toMatch(/'~' not followed/);
+    expect(applyPatch(doc(), [{ op: "replace", path: "/m~0n", value: 5 }])).toMatchObject({ "m~n": 5 });
+    expect(applyPatch(doc(), [{ op: "replace", path: "/x~1y", value: 5 }])).toMatchObject({ "x/y": 5 });
+  });
+
+  it("array indexes are ASCII digits only", () => {
+    for (const token of ["١", "１", "1\u0660", "٠", "²", " 1", "1 ", "1e0", "0x1"]) {
+      const path = `/a/${JSON.parse(`"${token}"`)}`;
+      expect(patchError(doc(), [{ op: "replace", path, value: 1 }]).message, path).toMatch(/not an array index/);
+    }
+  });
+
+  it("a path or from that is not a string, an op that is not an object with a known op: PatchError", () => {
+    for (const path of [7, null, ["a"], { p: 1 }, true]) {
+      expect(patchError(doc(), [{ op: "add", path, value: 1 }]).message).toMatch(/must be a string/);
+      expect(patchError(doc(), [{ op: "move", from: "/a", path }]).message).toMatch(/must be a string/);
+    }
+    for (const from of [7, null, ["a"], undefined]) {
+      expect(patchError(doc(), [{ op: "copy", from, path: "/b" }]).message).toMatch(/needs a 'from' pointer/);
+    }
+    for (const op of [["add"], 5, "add", null, { op: 1, path: "/a" }, { op: "ADD", path: "/a", value: 1 }, { op: "__proto__", path: "/a" }]) {
+      expect(() => applyPatch(doc(), [op])).toThrow(PatchError);
+    }
+  });
+
+  it(`at most MAX_PATCH_OPS (${MAX_PATCH_OPS}) operations`, () => {
+    const ops = Array.from({ length: MAX_PATCH_OPS }, (_, i) => ({ op: "add", path: `/k${i}`, value: i }));
+    expect(Object.keys(applyPatch({}, ops) as object)).toHaveLength(MAX_PATCH_OPS);
+    expect(patchError({}, [...ops, { op: "add", path: "/one-more", value: 0 }]).message).toMatch(/at most 4096 operations/);
+  });
+
+  it(`copy operations may create at most MAX_COPY_NODES (${MAX_COPY_NODES}) nodes per patch: a doubling bomb is refused fast`, () => {
+    // 18 copies doubling a list: 2**18 elements from a message of a few hundred bytes.
+    const bomb: unknown[] = [{ op: "add", path: "/x", value: [0, 0] }];
+    for (let i = 0; i < 18; i++) bomb.push({ op: "copy", from: "/x", path: "/x/0" });
+    const started = performance.now();
+    expect(patchError({}, bomb).message).toMatch(/at most 65536 nodes/);
+    expect(performance.now() - started).toBeLessThan(5000); // (a sanity bound, not a benchmark)
+    // up to the budget is fine: a list of 65535 numbers is 65536 nodes
+    const big = Array.from({ length: MAX_COPY_NODES - 1 }, () => 0);
+    const result = applyPatch({ big }, [{ op: "copy", from: "/big", path: "/copy" }]) as { copy: number[] };
+    expect(result.copy).toHaveLength(MAX_COPY_NODES - 1);
+    expect(result.copy).not.toBe(big);
+    expect(patchError({ big }, [
+      { op: "copy", from: "/big", path: "/c1" },
+      { op: "copy", from: "/big/0", path: "/c2" },
+    ]).message).toMatch(/at most 65536 nodes/);
+  });
+
+  it("countNodes counts every value once and stops past its limit", () => {
+    expect(countNodes(1, 10)).toBe(1);
+    expect(countNodes([1, [2, 3], { a: null }], 100)).toBe(7);
+    expect(countNodes(Array.from({ length: 1000 }, () => [1]), 10)).toBe(11);
+    expect(countNodes(new Float64Array(1000), 10)).toBe(1);
   });
 });
 

@@ -1,9 +1,8 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WidgetManager } from "../src/manager";
 import type { WidgetModel } from "../src/model";
-import { envelope } from "../src/protocol";
 import { View } from "../src/view";
-import { FakeKernel, update } from "./fakeKernel";
+import { envelope, FakeKernel, update } from "./fakeKernel";
 import { installImporter } from "./importer";
 
 /** What view modules report to the test (they run as real modules, outside the test's scope). */
