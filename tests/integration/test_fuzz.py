@@ -1,6 +1,7 @@
 """Fuzzing browser→kernel messages against a real ipykernel (issue 8), with an oracle of its own.
 
-`WIDGETS_FUZZ_SEED` fixes the seed (a fresh one is drawn and printed otherwise) and
+`WIDGETS_FUZZ_SEED` sets the seed (a fixed one by default, so a CI run is reproducible;
+`WIDGETS_FUZZ_SEED=random` draws a fresh one, printed like every seed) and
 `WIDGETS_FUZZ_CASES` the number of cases (10,000 by default). After every case: the kernel
 answered every message, refused ones with the predicted kind, stored what the oracle predicts,
 printed nothing, and the browser's view equals the kernel's traits. The slowest refusal's kernel
@@ -20,7 +21,8 @@ from tests.fuzz.harness import FuzzRun
 
 from .kernel_frontend import Kernel, start_kernel
 
-SEED = int(os.environ.get("WIDGETS_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
+_SEED = os.environ.get("WIDGETS_FUZZ_SEED") or "20261201"
+SEED = random.SystemRandom().randrange(2**32) if _SEED == "random" else int(_SEED)
 CASES = int(os.environ.get("WIDGETS_FUZZ_CASES") or 10_000)
 
 
