@@ -45,6 +45,9 @@ bench: build chromium
 	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python bench/core.py
 	$(BIN)/python bench/browser.py
+	$(BIN)/python bench/heap.py
+	$(BIN)/python bench/reload.py --profile
+	$(BIN)/python bench/drag.py
 
 clean:
 	rm -rf $(VENV) node_modules lib widgets/labextension build dist *.egg-info

@@ -18,7 +18,7 @@ from typing import Any
 from traitlets import Container, Dict, Float, Int, TraitType, Tuple, Unicode
 
 from .buffers import insert_buffers, is_ndarray
-from .protocol import MAX_CLIENTS_PER_MODEL, JSONDict, ProtocolError
+from .protocol import MAX_CLIENTS_PER_MODEL, JSONDict, ProtocolError, is_utf8
 
 _INTEGRAL = frozenset([int, bool, type(None)])
 _NUMERIC = frozenset([int, float, bool])
@@ -88,17 +88,6 @@ class Clients:
 
     def clear(self) -> None:
         self._records.clear()
-
-
-def is_utf8(text: str) -> bool:
-    """Whether `text` encodes as UTF-8 (no lone surrogates)."""
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def json_problem(value: Any) -> str | None:

@@ -295,3 +295,14 @@ def check_request(request: object) -> str | None:
     if not isinstance(request, str) or not _is_id(request):
         raise ProtocolError("bad_message", "'request' must be a string of 1 to 64 characters from [A-Za-z0-9_-]")
     return request
+
+
+def is_utf8(text: str) -> bool:
+    """Whether `text` encodes as UTF-8 (no lone surrogates)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .buffers import Path, encode_binary, is_ndarray
-from .protocol import REFERENCE_PREFIX
+from .protocol import REFERENCE_PREFIX, is_utf8
 
 Binaries = list[tuple[Path, memoryview]]
-_PRIMITIVES = frozenset([str, int, bool, type(None)])
-_FAST_LIST = _PRIMITIVES | {float}
+_PRIMITIVES = frozenset([int, bool, type(None)])
+_FAST_LIST = _PRIMITIVES | {float, str}
 
 Resolver = Callable[[str], Any]
 """Model id -> the live model, or None."""
@@ -48,15 +48,30 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _text(value: str, path: Path) -> str:
+    """A string as it can be sent: ipykernel's session would send a lone surrogate as bytes that
+    are not UTF-8 (U+DC80..U+DCFF, by `surrogateescape`) or fail to send the message at all."""
+    if not is_utf8(value):
+        raise TypeError(
+            f"a string that is not valid UTF-8 (a lone surrogate) cannot be sent (at {path or 'top level'})"
+        )
+    return value
+
+
 def _encode(value: Any, path: Path, binaries: Binaries) -> Any:
     kind = type(value)
     if kind in _PRIMITIVES:
         return value
+    if kind is str:
+        return _text(value, path)
     if kind is float:
         return _finite(value)
     if kind is list or kind is tuple:
         kinds = set(map(type, value))
         if kinds <= _FAST_LIST:
+            texts = value if kinds == {str} else [v for v in value if type(v) is str] if str in kinds else ()
+            if not all(map(str.isascii, texts)) and not all(map(is_utf8, texts)):
+                return [_encode(v, [*path, i], binaries) for i, v in enumerate(value)]
             if float in kinds and not all(map(math.isfinite, (v for v in value if type(v) is float))):
                 return [_finite(v) if type(v) is float else v for v in value]
             return list(value)
@@ -71,6 +86,7 @@ def _encode(value: Any, path: Path, binaries: Binaries) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"dict keys must be strings to be sent, got {key!r} at {path}")
+            _text(key, path)
             path.append(key)
             result[key] = _encode(item, path, binaries)
             path.pop()

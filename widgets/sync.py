@@ -158,7 +158,10 @@ class ModelSync:
         for key in self.model.sync_keys():
             shadow = self.shadow.get(key)
             if shadow is None or shadow[1]:
-                value, key_binaries = self.serialize_key(key)
+                try:
+                    value, key_binaries = self.serialize_key(key)
+                except TypeError as error:
+                    raise TypeError(truncate(f"'{key}' cannot be sent to the browser: {error}")) from None
                 fresh[key] = (value, bool(key_binaries))
                 binaries.extend(([key, *path], buffer) for path, buffer in key_binaries)
             else:
@@ -188,7 +191,7 @@ class ModelSync:
             bad = [key for key, value in body["state"].items() if _encode_error(value) is not None]
             if not bad:
                 raise
-            raise ValueError(truncate(f"{', '.join(map(repr, bad))} cannot be sent to the browser: {error}")) from None
+            raise TypeError(truncate(f"{', '.join(map(repr, bad))} cannot be sent to the browser: {error}")) from None
         self.shadow.update(fresh)
 
     def adopt(self, browser_comm: Any) -> None:
