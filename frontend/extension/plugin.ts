@@ -29,9 +29,26 @@ function dataViews(buffers: readonly (ArrayBuffer | ArrayBufferView)[] | undefin
   return (buffers ?? []).map((b) => (b instanceof ArrayBuffer ? new DataView(b) : new DataView(b.buffer, b.byteOffset, b.byteLength)));
 }
 
-/** The runtime's Comm over a JupyterLab comm. */
+const ignore = (): void => undefined;
+
+/**
+ * The runtime's Comm over a JupyterLab comm.
+ *
+ * Once closed, the JupyterLab comm is given handlers that hold nothing: @jupyterlab/services
+ * 7.6 keeps every comm handler alive after `dispose()` (its constructor connects a closure to
+ * `kernel.statusChanged` that is never disconnected), so handlers pointing at the runtime kept
+ * every closed model and its state (1.9 kB per closed widget, measured by tests/e2e/test_memory.py).
+ */
 class LabComm implements Comm {
-  constructor(private readonly inner: Kernel.IComm) {}
+  private closeHandler: (data: unknown) => void = ignore;
+
+  constructor(private readonly inner: Kernel.IComm) {
+    inner.onClose = (msg: KernelMessage.ICommCloseMsg) => {
+      const handler = this.closeHandler;
+      this.release();
+      handler(msg.content.data);
+    };
+  }
 
   get commId(): string {
     return this.inner.commId;
@@ -43,6 +60,7 @@ class LabComm implements Comm {
 
   close(data?: unknown): void {
     if (!this.inner.isDisposed) this.inner.close(data as never);
+    this.release();
   }
 
   onMessage(handler: (data: unknown, buffers: DataView[]) => void): void {
@@ -50,7 +68,14 @@ class LabComm implements Comm {
   }
 
   onClose(handler: (data: unknown) => void): void {
-    this.inner.onClose = (msg: KernelMessage.ICommCloseMsg) => handler(msg.content.data);
+    this.closeHandler = handler;
+  }
+
+  /** Drop every reference from the JupyterLab comm to the runtime. */
+  private release(): void {
+    this.inner.onMsg = ignore;
+    this.inner.onClose = ignore;
+    this.closeHandler = ignore;
   }
 }
 

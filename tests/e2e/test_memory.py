@@ -1,0 +1,157 @@
+"""2,000 widgets displayed, cleared and closed leave the page's JS heap as the stack's floor does.
+
+The floor is 2,000 plain HTML outputs, each with one bare comm the kernel opens and closes: what
+any comm-based widget pays in JupyterLab 4.6, whose @jupyterlab/services keeps every comm handler
+after `dispose()` (kernel/comm.js connects a closure to `kernel.statusChanged` in the handler's
+constructor and never disconnects it; ~0.4 kB per comm, upstream). The figure against plain HTML
+alone is printed too.
+
+The heap is read through the Chromium DevTools protocol after forced garbage collections
+(`HeapProfiler.collectGarbage`, then `Runtime.getHeapUsage`), before displaying (the baseline)
+and after the outputs are cleared and the models closed in the kernel. Kinds alternate and every
+cycle has its own baseline, so what JupyterLab keeps anyway (its output models, history) is in
+both figures alike; what a kind leaves is the median over the cycles.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import CDPSession, Page
+
+from .jupyter import Notebook, Server, open_notebook, shutdown_sessions, write_notebook
+
+CELLS = 40  # JupyterLab shows at most 50 outputs per cell by default: 40 cells of 50
+PER_CELL = 50
+OUTPUTS = CELLS * PER_CELL
+CYCLES = 5  # measured cycles per kind, after one warm-up cycle each
+LIMIT = 1.1  # ours may leave at most this many times what the floor (html+comm) leaves
+KINDS = ("html", "html+comm", "ours")
+SELECTOR = {"ours": ".mem-ours", "html": ".mem-html", "html+comm": ".mem-html"}
+
+SETUP = f"""
+import widgets
+from comm import create_comm
+from IPython.display import HTML, display
+from traitlets import Int
+
+class Cell(widgets.Model):
+    _esm = '''export default {{ render({{ model, el }}) {{
+      const div = document.createElement("div");
+      div.className = "mem-ours";
+      const show = () => {{ div.textContent = String(model.get("value")); }};
+      model.on("change:value", show); show(); el.append(div); }} }};'''
+    value = Int(0).tag(sync=True)
+
+KIND = "html"
+shown = []
+
+def show_batch():
+    for i in range({PER_CELL}):
+        if KIND == "ours":
+            model = Cell(value=i)
+            shown.append(model)
+            display(model)
+        else:
+            display(HTML(f'<div class="mem-html">{{i}}</div>'))
+            if KIND == "html+comm":
+                shown.append(create_comm(target_name="memory_floor"))
+
+def close_all():
+    for model in shown:
+        model.close()
+    shown.clear()
+"""
+
+
+@dataclass
+class Heap:
+    """The page's JS heap through CDP, after forced garbage collections."""
+
+    cdp: CDPSession
+    page: Page
+
+    def used(self) -> int:
+        readings = []
+        for _ in range(3):  # a few passes: finalizers and weak references free more on the next one
+            self.page.wait_for_timeout(150)
+            for _ in range(3):
+                self.cdp.send("HeapProfiler.collectGarbage")
+            readings.append(int(self.cdp.send("Runtime.getHeapUsage")["usedSize"]))
+        return min(readings)
+
+
+@pytest.fixture
+def lab(page: Page, jupyter_servers: dict[str, Server]) -> Iterator[Notebook]:
+    server = jupyter_servers["lab"]
+    name = write_notebook(server.root, "memory.ipynb", ["show_batch()"] * CELLS)
+    notebook = open_notebook(page, server, name)
+    notebook.wait_for_kernel()
+    notebook.execute(SETUP)
+    # A target for the bare comms, so JupyterLab makes a comm handler for each, as for a widget's.
+    page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+        ".registerCommTarget('memory_floor', () => undefined)"
+    )
+    yield notebook
+    shutdown_sessions(server)
+
+
+def live_models(page: Page) -> int:
+    count: int = page.evaluate(
+        """() => {
+          const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+          return window.widgetsRuntime.manager(kernel.id)?.allModels().length ?? 0;
+        }"""
+    )
+    return count
+
+
+def cycle(notebook: Notebook, heap: Heap, kind: str) -> int:
+    """Display OUTPUTS outputs of `kind`, clear them, close the models; the bytes left behind."""
+    page = notebook.page
+    notebook.execute(f"KIND = {kind!r}")
+    before = heap.used()
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        f"() => document.querySelectorAll({SELECTOR[kind]!r}).length === {OUTPUTS}", timeout=180_000, polling=200
+    )
+    notebook.wait_for_kernel()
+    page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-child').length === 0")
+    notebook.execute("close_all()")
+    page.wait_for_function(
+        """() => {
+          const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+          return (window.widgetsRuntime.manager(kernel.id)?.allModels().length ?? 0) === 0 && kernel._comms.size === 0;
+        }"""
+    )
+    return heap.used() - before
+
+
+def test_cleared_widgets_leave_no_more_heap_than_the_floor(lab: Notebook) -> None:
+    page = lab.page
+    cdp = page.context.new_cdp_session(page)
+    heap = Heap(cdp, page)
+    left: dict[str, list[int]] = {kind: [] for kind in KINDS}
+    for kind in KINDS:  # warm-up: module load, style sheets, JupyterLab's own pools
+        cycle(lab, heap, kind)
+    for i in range(CYCLES):
+        for kind in KINDS if i % 2 == 0 else KINDS[::-1]:
+            left[kind].append(cycle(lab, heap, kind))
+    assert live_models(page) == 0
+    per_output = {kind: statistics.median(values) / OUTPUTS for kind, values in left.items()}
+    ratio = per_output["ours"] / per_output["html+comm"]
+    for kind, values in left.items():
+        runs = ", ".join(f"{v / OUTPUTS / 1000:.2f}" for v in values)
+        print(f"{kind}: {per_output[kind] / 1000:.2f} kB per output left (median of {runs} kB)")
+    print(
+        f"ours / floor (html+comm): {ratio:.2f}x (limit {LIMIT}x); ours / plain HTML: "
+        f"{per_output['ours'] / per_output['html']:.2f}x; heap now {heap.used() / 1e6:.1f} MB"
+    )
+    assert per_output["html"] > 0, per_output  # the baseline measures something, so the ratio means something
+    assert ratio <= LIMIT, per_output
+    assert lab.page_errors() == []
