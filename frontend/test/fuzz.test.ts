@@ -13,21 +13,11 @@ import type { ErrorEntry } from "../src/protocol";
 import { env } from "./files";
 import { FakeKernel } from "./fakeKernel";
 import { canonical, clone, type J, nodes, RefError, refApply, sameValue, setOwn } from "./fuzzOracle";
+import { rng } from "./random";
 
 const SEED = env("FUZZ_SEED") === "random" ? Math.floor(Math.random() * 2 ** 31) : Number(env("FUZZ_SEED") ?? 20_240_808);
 /** Generated kernel messages per run (browser writes and the fake kernel's answers come on top). */
 const CASES = Number(env("FUZZ_CASES") ?? 10_000);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = rng(SEED);
 const int = (n: number): number => Math.floor(random() * n);

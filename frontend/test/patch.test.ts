@@ -1,20 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { applyPatch, countNodes, jsonEqual, makePatch, type Operation, PatchError } from "../src/patch";
 import { MAX_COPY_NODES, MAX_PATCH_OPS } from "../src/protocol";
+import { rng } from "./random";
 
 // --- helpers -----------------------------------------------------------------------------------
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

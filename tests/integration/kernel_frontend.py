@@ -7,13 +7,12 @@ everything the kernel publishes is read from IOPub. Nothing here runs inside the
 
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
@@ -69,7 +68,6 @@ class KernelFrontend(Frontend):
         self.idle: set[str] = set()
         self.transmitted: list[str] = []  # msg_ids of the comm messages this client sent
         self._opening: dict[str, str] = {}  # comm id -> msg_id of the comm_open this client sent
-        self._held: list[tuple[str, str, JSONDict, list[bytes], str | None]] | None = None
 
     # --- construction ------------------------------------------------------------------------
 
@@ -132,11 +130,10 @@ class KernelFrontend(Frontend):
         if msg_type in COMM_KINDS:
             buffers = [bytes(b) for b in msg.get("buffers") or []]
             data = content.get("data")
-            args = (msg_type, content["comm_id"], data if data is not None else {}, buffers, content.get("target_name"))
-            if self._held is not None:
-                self._held.append(args)
-            else:
-                self.receive(*args)
+            # Frontend.receive holds them back inside `delayed()`; status and streams are still handled.
+            self.receive(
+                msg_type, content["comm_id"], data if data is not None else {}, buffers, content.get("target_name")
+            )
         elif msg_type == "status":
             if content.get("execution_state") == "idle" and parent_id:
                 self.idle.add(parent_id)
@@ -157,21 +154,6 @@ class KernelFrontend(Frontend):
                     f"last comm messages: {recent}; last output: {self.streams[-3:]}"
                 )
             self.pump(timeout=min(remaining, 0.05))
-
-    @contextlib.contextmanager
-    def delayed(self) -> Iterator[None]:
-        """Hold back the kernel's comm messages (a slow network) until the block ends, then deliver them in order.
-
-        Everything else (status, streams) is still handled, so `execute` and `settle` work inside.
-        """
-        assert self._held is None, "delayed() does not nest"
-        self._held = []
-        try:
-            yield
-        finally:
-            held, self._held = self._held, None
-            for args in held:
-                self.receive(*args)
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the kernel has finished handling every comm message this client sent.
