@@ -1,7 +1,10 @@
-"""The background flusher: one daemon thread that sends trailing updates when their interval ends.
+"""The background flusher: sends trailing updates when their interval ends.
 
-A loop in a long cell holds the main thread, so the last change of a burst is sent from here,
-within one `Model._sync_interval`. `LOCK` is shared by everything that touches sync state.
+A loop in a long cell holds the main thread, so the last change of a burst is sent from a daemon
+thread, within one `Model._sync_interval`. Where no thread can start (Pyodide, in JupyterLite),
+the trailing update is a timer on the running asyncio loop instead: it goes out within one
+interval of an idle kernel, or when the cell ends or awaits. `LOCK` is shared by everything that
+touches sync state.
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ import itertools
 import sys
 import threading
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .protocol import ErrorEntry, truncate
+
+if TYPE_CHECKING:
+    import asyncio
 
 LOCK = threading.RLock()
 
@@ -30,21 +36,28 @@ class Flushable(Protocol):
 
 
 class _Flusher:
-    """One daemon thread that sends trailing updates when their interval ends."""
+    """A queue of trailing updates by deadline, served by one daemon thread or, without threads, the event loop."""
 
     def __init__(self) -> None:
         self._queue: list[tuple[float, int, Flushable]] = []
         self._counter = itertools.count()
         self._wake = threading.Condition(LOCK)
         self._thread: threading.Thread | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_loop: asyncio.AbstractEventLoop | None = None
+        self._timer_at = 0.0
+        self.threads = True
+        """False once a thread failed to start: from then on the asyncio loop serves the queue."""
 
     def schedule(self, sync: Flushable, deadline: float) -> None:
         with self._wake:
             heapq.heappush(self._queue, (deadline, next(self._counter), sync))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="widgets-flusher", daemon=True)
-                self._thread.start()
-            self._wake.notify()
+            if self.threads and self._thread is None:
+                self._start_thread()
+            if self.threads:
+                self._wake.notify()
+            else:
+                self._arm()
 
     def flush_all(self) -> None:
         with self._wake:
@@ -52,6 +65,15 @@ class _Flusher:
             for _, _, sync in pending:
                 if sync.scheduled:
                     trailing_flush(sync)
+
+    def _start_thread(self) -> None:
+        thread = threading.Thread(target=self._run, name="widgets-flusher", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # "can't start new thread": a build of Python without threads
+            self.threads = False
+            return
+        self._thread = thread
 
     def _run(self) -> None:
         with self._wake:
@@ -63,9 +85,52 @@ class _Flusher:
                 if delay > 0:
                     self._wake.wait(delay)
                     continue
-                _, _, sync = heapq.heappop(self._queue)
-                if sync.scheduled and not sync.holds:
-                    trailing_flush(sync)
+                self._pop_and_flush()
+
+    def _pop_and_flush(self) -> None:
+        _, _, sync = heapq.heappop(self._queue)
+        if sync.scheduled and not sync.holds:
+            trailing_flush(sync)
+
+    # --- without threads: one timer on the asyncio loop, for the earliest deadline ---------
+
+    def _arm(self) -> None:
+        """Set the timer for the queue's head; with no running loop to wait on, what is queued is sent now."""
+        deadline = self._queue[0][0]
+        loop = _running_loop()
+        if loop is None:
+            self._flush_due(float("inf"))
+            return
+        timer = self._timer
+        if timer is not None and self._timer_loop is loop and not timer.cancelled() and self._timer_at <= deadline:
+            return
+        if timer is not None:
+            timer.cancel()
+        self._timer = loop.call_later(max(0.0, deadline - time.monotonic()), self._on_timer)
+        self._timer_loop, self._timer_at = loop, deadline
+
+    def _on_timer(self) -> None:
+        with LOCK:
+            self._timer = None
+            self._flush_due(time.monotonic())
+            if self._queue:  # the next deadline, or a timer that fired a little early
+                self._arm()
+
+    def _flush_due(self, now: float) -> None:
+        while self._queue and self._queue[0][0] <= now:
+            self._pop_and_flush()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop, if any. One runs only if asyncio was imported, and `import widgets` stays
+    fast by not importing it."""
+    module = sys.modules.get("asyncio")
+    if module is None:
+        return None
+    try:
+        return module.get_running_loop()  # type: ignore[no-any-return]
+    except RuntimeError:
+        return None
 
 
 def trailing_flush(sync: Flushable) -> None:
