@@ -16,9 +16,11 @@ from typing import Any, ClassVar
 
 from traitlets import HasTraits
 
-from . import assets, serialize
+from . import assets, hosts, serialize
+from .compat import COMPAT_TARGET, WIDGET_VIEW_MIMETYPE, CompatSync
 from .flusher import LOCK
 from .incoming import check_value
+from .marimo import MarimoWidget
 from .patch import json_same
 from .protocol import MIMETYPE, MODEL_TARGET, PROTOCOL_VERSION, JSONDict, ProtocolError, envelope, truncate
 from .serialize import Referable
@@ -52,12 +54,13 @@ def has_comm_backend() -> bool:
     return comm is not None and comm.create_comm is not comm._create_comm
 
 
-class Model(HasTraits, Referable):
+class Model(HasTraits, Referable, MarimoWidget):
     """Base class of every widget model.
 
     Subclass it, give it `_esm` (and optionally `_css`): inline source or a path to a file, and
     declare traits with `.tag(sync=True)`; `.tag(sync=True, read_only=True)` makes a trait
-    kernel-owned. It implements `sync.SyncedModel` for its ModelSync.
+    kernel-owned. It implements `sync.SyncedModel` for its ModelSync (`compat.CompatModel` for a
+    CompatSync, when it speaks anywidget's protocol: widgets/hosts.py decides).
     """
 
     _esm: ClassVar[str | Any] = None
@@ -148,10 +151,22 @@ class Model(HasTraits, Referable):
     def closed(self) -> bool:
         return self._sync is None or self._sync.closed
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    @property
+    def protocol(self) -> str | None:
+        """The protocol this model's comm speaks: "widgets", "anywidget" (docs/hosts.md), None without a comm."""
+        if self._sync is None:
+            return None
+        return "anywidget" if isinstance(self._sync, CompatSync) else "widgets"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         text = repr(self)
         if self.closed:
             return {"text/plain": text + " (closed)" if self._sync else text}
+        if isinstance(self._sync, CompatSync):  # what ipywidgets and anywidget display (protocol 2.1)
+            view = {"version_major": 2, "version_minor": 1, "model_id": self.model_id}
+            data = {"text/plain": text, WIDGET_VIEW_MIMETYPE: view}
+            metadata = hosts.display_metadata(WIDGET_VIEW_MIMETYPE)
+            return (data, metadata) if metadata else data
         return {"text/plain": text, MIMETYPE: {"model_id": self.model_id, "protocol": PROTOCOL_VERSION}}
 
     def __repr__(self) -> str:
@@ -160,10 +175,20 @@ class Model(HasTraits, Referable):
 
     # --- the comm --------------------------------------------------------------------------
 
-    def _open(self, browser_comm: Any) -> None:
+    def _open(self, browser_comm: Any, protocol: str | None = None) -> None:
+        """Open the comm in the protocol of this host (widgets.hosts), or in `protocol` when given."""
         import comm  # only when there is a comm backend: keeps `import widgets` fast
 
-        sync = ModelSync(self)
+        host = None
+        if browser_comm is not None:
+            protocol = "widgets"  # the browser spoke ours to create it
+        elif protocol is None:
+            protocol, host = hosts.choose()
+        compat = protocol == "anywidget"
+        if compat:
+            hosts.prepare(host)
+        sync = CompatSync(self) if compat else ModelSync(self)
+        target = COMPAT_TARGET if compat else MODEL_TARGET
         with LOCK:
             self._sync = sync
             if browser_comm is not None:
@@ -171,7 +196,7 @@ class Model(HasTraits, Referable):
             live[self.model_id] = self
             try:
                 if browser_comm is None:
-                    sync.open_comm(comm.get_comm_manager(), comm.create_comm, MODEL_TARGET, self.model_id)
+                    sync.open_comm(comm.get_comm_manager(), comm.create_comm, target, self.model_id)
                 else:  # registry._open_model announces it once the constructor has finished
                     sync.adopt(browser_comm)
             except BaseException:
@@ -179,7 +204,7 @@ class Model(HasTraits, Referable):
                 self._sync = None
                 raise
             sync.comm.on_msg(sync.handle_msg)
-            sync.comm.on_close(lambda _msg: self._closed_by_browser())
+            sync.comm.on_close(lambda _msg: self._closed_by_browser(sync))
 
     def close(self) -> None:
         """Close the comm (the browser drops the model and its views) and free the model."""
@@ -190,13 +215,25 @@ class Model(HasTraits, Referable):
             sync.close()
             live.pop(self.model_id, None)
             if sync.comm is not None:
-                sync.comm.close(data=envelope("close"))
+                sync.comm.close(data=None if isinstance(sync, CompatSync) else envelope("close"))
 
-    def _closed_by_browser(self) -> None:
-        sync = self._sync
-        if sync is not None and not sync.closed:
+    def _closed_by_browser(self, sync: ModelSync) -> None:
+        if self._sync is sync and not sync.closed:
             sync.close()
             live.pop(self.model_id, None)
+
+    def _reopen(self, protocol: str) -> None:
+        """Close this model's comm and open it again, with the same id, in `protocol`."""
+        with LOCK:
+            old = self._sync
+            if old is None or old.closed:
+                return
+            old.close()
+            if old.comm is not None:
+                with contextlib.suppress(Exception):  # the old comm's host may be gone: the new one matters
+                    old.comm.close(data=None if isinstance(old, CompatSync) else envelope("close"))
+            self._sync = None
+            self._open(None, protocol)
 
     # --- custom messages -------------------------------------------------------------------
 
@@ -294,12 +331,46 @@ class Model(HasTraits, Referable):
     def decode_content(self, content: Any) -> Any:
         return serialize.from_json(content, live.get)
 
+    # --- compat.CompatModel: what a CompatSync uses besides ------------------------------------
+
+    def compat_fields(self) -> JSONDict:
+        cls = type(self)
+        esm, css = cls._esm_asset, cls._css_asset
+        fields: JSONDict = {"_esm": esm.source if esm is not None else _NO_ESM, "_anywidget_id": cls.class_name()}
+        if css is not None:
+            fields["_css"] = css.source
+        return fields
+
+    def open_references_compat(self, key: str) -> None:
+        """Models this trait refers to that speak our protocol are reopened in anywidget's (all the host knows)."""
+        for child in _models_in(getattr(self, key)):
+            if child is not self and child._sync is not None and not child.closed and child.protocol == "widgets":
+                child._reopen("anywidget")
+
     def describe(self, manager: Any, include_all_assets: bool) -> JSONDict:
         hashes, sources = assets.fields(type(self), manager, include_all_assets)
         return {"class": self.class_name(), **hashes, "assets": sources, "read_only": self.read_only_keys()}
 
 
 _MISSING = object()
+_PLAIN = frozenset([int, float, bool, str, bytes, type(None)])
+_NO_ESM = """export default { render({ model, el }) {
+  el.textContent = `${model.get("_anywidget_id")} has no _esm (its view module)`;
+} }"""
+
+
+def _models_in(value: Any) -> Iterator[Model]:
+    """The models inside a trait's value (lists, tuples, sets and dicts, nested)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Model):
+            yield item
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            if not set(map(type, item)) <= _PLAIN:
+                stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(v for v in item.values() if type(v) not in _PLAIN)
 
 
 def _short(value: Any) -> str:

@@ -154,7 +154,7 @@ def _restore_reply(request: str | None) -> tuple[JSONDict, list[memoryview]]:
         FLUSHER.flush_all()
         for model_id, model in list(live.items()):
             sync = model._sync
-            if sync is None or sync.closed or not sync.announced:
+            if sync is None or sync.closed or not sync.announced or model.protocol != "widgets":
                 continue
             if sync.dirty:
                 trailing_flush(sync)  # a failure is reported; the snapshot is then the last sent state

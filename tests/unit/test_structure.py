@@ -23,12 +23,15 @@ LAYERS = {
     "traits": 2,
     "assets": 0,
     "flusher": 1,
+    "hosts": 0,
     "sync": 3,
-    "model": 4,
-    "registry": 5,
+    "compat": 4,  # beside sync in the chain: a ModelSync speaking anywidget's protocol
+    "marimo": 4,  # ipywidgets' comm/get_state/set_state, a base of Model (what mo.ui.anywidget reads)
+    "model": 5,
+    "registry": 6,
 }
 # Lazy imports kept out of `import widgets` for its speed (bench/core.py measures it).
-LAZY_OK = {"comm", "json", "traceback", "numpy", "hashlib"}
+LAZY_OK = {"comm", "json", "traceback", "numpy", "hashlib", "logging", "importlib"}
 
 
 def _tree(name: str) -> ast.Module:
