@@ -24,8 +24,11 @@ export const faviconPlugin: JupyterFrontEndPlugin<void> = {
   id: "widgets-labextension:favicon",
   description: "Shows the busy favicon only for work lasting more than a moment",
   autoStart: true,
-  requires: [ILabStatus],
-  activate: (_app: JupyterFrontEnd, status: ILabStatus): void => {
+  // Optional: Voila's app has no ILabStatus (nor a busy favicon), and a required token it lacks
+  // would make the plugin fail to activate there.
+  optional: [ILabStatus],
+  activate: (_app: JupyterFrontEnd, status: ILabStatus | null): void => {
+    if (!status) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let shown = false;
     status.busySignal.connect((_, busy) => {

@@ -7,20 +7,25 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/application";
 import { type ConsolePanel, IConsoleTracker } from "@jupyterlab/console";
 import { INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
+import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { Kernel, KernelMessage } from "@jupyterlab/services";
 import { Widget } from "@lumino/widgets";
 import {
   type Comm,
+  CONTROL_TARGET,
   type KernelTransport,
   MIMETYPE,
+  MODEL_TARGET,
   PROTOCOL_VERSION,
   provideShared,
   setImporter,
   View,
   WidgetManager,
 } from "./runtime.js";
+import { releaseCommSlot, trackCommSlots } from "./commslots.js";
 import { faviconPlugin } from "./favicon.js";
+import { isVoila, voilaKernel } from "./voila.js";
 
 type SessionContext = NotebookPanel["sessionContext"];
 type Buffers = readonly (ArrayBuffer | ArrayBufferView)[];
@@ -37,12 +42,16 @@ const ignore = (): void => undefined;
  * Once closed, the JupyterLab comm is given handlers that hold nothing: @jupyterlab/services
  * 7.6 keeps every comm handler alive after `dispose()` (its constructor connects a closure to
  * `kernel.statusChanged` that is never disconnected), so handlers pointing at the runtime kept
- * every closed model and its state (1.9 kB per closed widget, measured by tests/e2e/test_memory.py).
+ * every closed model and its state (1.9 kB per closed widget, measured by tests/e2e/test_memory.py);
+ * ./commslots.ts then disconnects that closure itself, so the handler goes too.
  */
 class LabComm implements Comm {
   private closeHandler: (data: unknown) => void = ignore;
 
-  constructor(private readonly inner: Kernel.IComm) {
+  constructor(
+    private readonly inner: Kernel.IComm,
+    private readonly kernel: Kernel.IKernelConnection,
+  ) {
     inner.onClose = (msg: KernelMessage.ICommCloseMsg) => {
       const handler = this.closeHandler;
       this.release();
@@ -76,37 +85,47 @@ class LabComm implements Comm {
     this.inner.onMsg = ignore;
     this.inner.onClose = ignore;
     this.closeHandler = ignore;
+    releaseCommSlot(this.kernel, this.inner.commId);
   }
 }
 
+const OUR_TARGETS: ReadonlySet<string> = new Set([MODEL_TARGET, CONTROL_TARGET]);
+
 /** The runtime's KernelTransport over a JupyterLab kernel connection. */
 class LabTransport implements KernelTransport {
-  constructor(private readonly kernel: Kernel.IKernelConnection) {}
+  constructor(private readonly kernel: Kernel.IKernelConnection) {
+    trackCommSlots(kernel, OUR_TARGETS);
+  }
 
   registerTarget(target: string, handler: (comm: Comm, data: unknown, buffers: DataView[]) => void): void {
-    this.kernel.registerCommTarget(target, (comm, msg) => handler(new LabComm(comm), msg.content.data, dataViews(msg.buffers)));
+    this.kernel.registerCommTarget(target, (comm, msg) => handler(new LabComm(comm, this.kernel), msg.content.data, dataViews(msg.buffers)));
   }
 
   openComm(target: string, data: unknown, buffers: Buffers = [], commId?: string): Comm {
     const comm = this.kernel.createComm(target, commId);
     comm.open(data as never, undefined, buffers as (ArrayBuffer | ArrayBufferView)[]);
-    return new LabComm(comm);
+    return new LabComm(comm, this.kernel);
   }
 
   attachComm(target: string, commId: string): Comm {
-    return new LabComm(this.kernel.createComm(target, commId));
+    return new LabComm(this.kernel.createComm(target, commId), this.kernel);
   }
 }
 
 const DISCONNECTING = new Set(["restarting", "autorestarting", "dead", "terminating"]);
 
-/** The widget manager of one session (notebook or console), following its kernel. */
+/**
+ * The widget manager of one session (notebook or console), following its kernel; or of one
+ * kernel found without a session (Voila's page), given with `useKernel`.
+ */
 class SessionWidgets {
   private manager: WidgetManager | null = null;
   private kernel: Kernel.IKernelConnection | null = null;
-  private readonly waiters: ((manager: WidgetManager) => void)[] = [];
+  private readonly waiters: { resolve: (manager: WidgetManager) => void; reject: (error: Error) => void }[] = [];
+  private failure: Error | null = null;
 
-  constructor(sessionContext: SessionContext) {
+  constructor(sessionContext?: SessionContext) {
+    if (!sessionContext) return;
     sessionContext.kernelChanged.connect((_, change) => this.attach(change.newValue, true));
     this.attach(sessionContext.session?.kernel ?? null, true);
   }
@@ -114,7 +133,19 @@ class SessionWidgets {
   /** The current manager, once the session has a kernel. */
   ready(): Promise<WidgetManager> {
     if (this.manager) return Promise.resolve(this.manager);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** The kernel of a page without sessions; its models were made before the page connected, so they are restored on demand. */
+  useKernel(kernel: Kernel.IKernelConnection): void {
+    this.attach(kernel, true);
+  }
+
+  /** No kernel will come (Voila's could not be reached): every view waiting, and every later one, shows why. */
+  fail(error: Error): void {
+    this.failure = error;
+    for (const { reject } of this.waiters.splice(0)) reject(error);
   }
 
   current(): WidgetManager | null {
@@ -133,7 +164,7 @@ class SessionWidgets {
     const manager = new WidgetManager(new LabTransport(kernel), { restoreOnDemand: restore });
     registry.set(kernel.id, manager);
     this.manager = manager;
-    for (const resolve of this.waiters.splice(0)) resolve(manager);
+    for (const { resolve } of this.waiters.splice(0)) resolve(manager);
   }
 
   private onStatus(kernel: Kernel.IKernelConnection, status: Kernel.Status): void {
@@ -170,7 +201,14 @@ class ModelRenderer extends Widget implements IRenderMime.IRenderer {
       view.showError(new Error(`this output was made with protocol ${data.protocol}; the extension speaks ${PROTOCOL_VERSION}`));
       return;
     }
-    await view.render(await this.session.ready());
+    let manager: WidgetManager;
+    try {
+      manager = await this.session.ready();
+    } catch (error) {
+      view.showError(error as Error);
+      return;
+    }
+    await view.render(manager);
   }
 
   override dispose(): void {
@@ -184,17 +222,36 @@ const sessions = new WeakMap<object, SessionWidgets>();
 
 type Rendermime = NotebookPanel["content"]["rendermime"];
 
+function addFactory(rendermime: Rendermime, widgets: SessionWidgets): void {
+  rendermime.addFactory(
+    { safe: false, mimeTypes: [MIMETYPE], defaultRank: 0, createRenderer: (options: IRenderMime.IRendererOptions) => new ModelRenderer(options.mimeType, widgets) },
+    0,
+  );
+}
+
 function addRenderer(owner: object, rendermime: Rendermime, sessionContext: SessionContext): void {
   let session = sessions.get(owner);
   if (!session) {
     session = new SessionWidgets(sessionContext);
     sessions.set(owner, session);
   }
-  const widgets = session;
-  rendermime.addFactory(
-    { safe: false, mimeTypes: [MIMETYPE], defaultRank: 0, createRenderer: (options: IRenderMime.IRendererOptions) => new ModelRenderer(options.mimeType, widgets) },
-    0,
+  addFactory(rendermime, session);
+}
+
+/**
+ * Voila renders every output through the app-wide rendermime (it has no panels), with one kernel
+ * per page. Only there is our factory added app-wide: in JupyterLab each panel's rendermime is a
+ * clone of the app-wide one, and a factory there would hand every notebook the wrong kernel.
+ * The factory is added now, before Voila renders the saved outputs (once the app has started);
+ * views wait for the kernel.
+ */
+function addVoilaRenderer(app: JupyterFrontEnd, rendermime: IRenderMimeRegistry): void {
+  const widgets = new SessionWidgets();
+  voilaKernel(app).then(
+    (kernel) => widgets.useKernel(kernel),
+    (error: unknown) => widgets.fail(error instanceof Error ? error : new Error(String(error))),
   );
+  addFactory(rendermime, widgets);
 }
 
 function shareDependencies(): void {
@@ -207,11 +264,12 @@ function shareDependencies(): void {
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: "widgets-labextension:plugin",
-  description: "Renders widgets.Model outputs in notebooks and consoles",
+  description: "Renders widgets.Model outputs in notebooks and consoles (and in Voila dashboards)",
   autoStart: true,
-  optional: [INotebookTracker, IConsoleTracker],
-  activate: (_app: JupyterFrontEnd, notebooks: INotebookTracker | null, consoles: IConsoleTracker | null): void => {
+  optional: [INotebookTracker, IConsoleTracker, IRenderMimeRegistry],
+  activate: (app: JupyterFrontEnd, notebooks: INotebookTracker | null, consoles: IConsoleTracker | null, rendermime: IRenderMimeRegistry | null): void => {
     shareDependencies();
+    if (rendermime && isVoila(app)) addVoilaRenderer(app, rendermime);
     const onNotebook = (panel: NotebookPanel): void => addRenderer(panel, panel.content.rendermime, panel.sessionContext);
     const onConsole = (panel: ConsolePanel): void => addRenderer(panel, panel.console.rendermime, panel.sessionContext);
     notebooks?.forEach(onNotebook);

@@ -7,6 +7,6 @@ export { WidgetModel, type ModelStatus, type WidgetManagerLike } from "./model";
 export { View, type ViewModel, type WidgetDefinition } from "./view";
 export { provideShared, setImporter } from "./loader";
 export type { Comm, KernelTransport } from "./transport";
-export { MIMETYPE, PROTOCOL_VERSION, REFERENCE_PREFIX, type ErrorEntry, type ErrorKind } from "./protocol";
+export { CONTROL_TARGET, MIMETYPE, MODEL_TARGET, PROTOCOL_VERSION, REFERENCE_PREFIX, type ErrorEntry, type ErrorKind } from "./protocol";
 export type { BrowserMessage, KernelMessage } from "./messages";
 export type { NDArray } from "./buffers";
