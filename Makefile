@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 WITH_VENV := PATH="$(CURDIR)/$(BIN):$$PATH"
+# A second, smaller environment: the oldest JupyterLab and Notebook the extension supports (the
+# ranges in package.json), with the last ipykernel before subshells. It reuses the built frontend.
+OLDEST := .venv-oldest
+OLDEST_PINS := "jupyterlab==4.0.3" "notebook==7.0.0" "ipykernel==6.29.5" "pytest>=8" "playwright>=1.50"
+OLDEST_TESTS := $(OLDEST)/bin/pytest -m oldest tests/e2e/test_widgets_in_browser.py tests/e2e/test_versions.py
 
-.PHONY: demo test lint build chromium bench clean
+.PHONY: demo test test-oldest lint build chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +40,25 @@ lint: $(VENV)/.deps-stamp
 	$(BIN)/mypy
 	npm run --silent typecheck
 
-## make test: set up, then every check and test: vitest, then pytest (unit, kernel, browser)
-test: build chromium lint
+## make test: set up, then every check and test: vitest, pytest (unit, kernel, browser), then test-oldest
+test: build chromium lint $(OLDEST)/.deps-stamp
 	npm test --silent
 	$(BIN)/pytest tests
+	$(OLDEST_TESTS)
+
+# SKIP_JUPYTER_BUILDER: the editable install does not build the frontend again; JupyterLab then
+# serves the one `make build` made (widgets/labextension), linked as `jupyter-builder develop` does.
+$(OLDEST)/.deps-stamp: Makefile pyproject.toml | build
+	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install -q --upgrade pip
+	SKIP_JUPYTER_BUILDER=1 $(OLDEST)/bin/pip install -q $(OLDEST_PINS) -e .
+	rm -rf $(OLDEST)/share/jupyter/labextensions/widgets-labextension
+	ln -s $(CURDIR)/widgets/labextension $(OLDEST)/share/jupyter/labextensions/widgets-labextension
+	touch $@
+
+## make test-oldest: the browser tests marked `oldest`, on the oldest supported JupyterLab and Notebook
+test-oldest: build chromium $(OLDEST)/.deps-stamp
+	$(OLDEST_TESTS)
 
 ## make bench: the benchmarks against ipywidgets and anywidget, in one run (prints tables)
 bench: build chromium
@@ -50,4 +70,4 @@ bench: build chromium
 	$(BIN)/python bench/drag.py
 
 clean:
-	rm -rf $(VENV) node_modules lib widgets/labextension build dist *.egg-info
+	rm -rf $(VENV) $(OLDEST) node_modules lib widgets/labextension build dist *.egg-info

@@ -1,7 +1,8 @@
 """The issue's end-to-end checks, in JupyterLab and in Notebook 7 (each test runs in both).
 
 Each test opens a copy of an example notebook (examples/), runs all its cells, then drives the
-page like a user and the kernel like the notebook's author would.
+page like a user and the kernel like the notebook's author would. Tests marked `oldest` also run
+on the oldest supported JupyterLab and Notebook (`make test-oldest`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ UPDATE = re.compile(rb'"method": ?"update"')
 CUSTOM = re.compile(rb'"method": ?"custom"')
 
 
+@pytest.mark.oldest
 def test_plain_dom_counter(open_example: OpenExample) -> None:
     notebook = open_example("01_counter.ipynb")
     buttons = notebook.page.locator(".jp-OutputArea .counter-button")
@@ -52,6 +54,7 @@ def test_react_view_without_a_bundler(open_example: OpenExample) -> None:
     assert notebook.page_errors() == []
 
 
+@pytest.mark.oldest
 def test_custom_message_echo_with_binary_buffers(open_example: OpenExample) -> None:
     notebook = open_example("03_custom_messages.ipynb")
     log = notebook.page.locator(".jp-OutputArea .echo-log")
@@ -64,6 +67,7 @@ def test_custom_message_echo_with_binary_buffers(open_example: OpenExample) -> N
     assert notebook.page_errors() == []
 
 
+@pytest.mark.oldest
 def test_validation_refusal_shows_the_error_and_the_old_value(open_example: OpenExample) -> None:
     notebook = open_example("04_validation.ipynb")
     page = notebook.page
@@ -106,6 +110,7 @@ def test_anywidget_style_module_runs_unchanged(open_example: OpenExample) -> Non
     assert notebook.page_errors() == []
 
 
+@pytest.mark.oldest
 def test_reload_restores_live_widgets_and_restart_disconnects(open_example: OpenExample) -> None:
     notebook = open_example("01_counter.ipynb")
     page = notebook.page
@@ -137,6 +142,7 @@ def test_reload_restores_live_widgets_and_restart_disconnects(open_example: Open
     assert notebook.page_errors() == []
 
 
+@pytest.mark.oldest
 def test_browser_created_model_and_a_failing_view(page: Page, server: Server) -> None:
     name = write_notebook(
         server.root,
