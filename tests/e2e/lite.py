@@ -18,8 +18,6 @@ import argparse
 import functools
 import hashlib
 import http.server
-import importlib
-import importlib.metadata
 import io
 import json
 import os
@@ -40,7 +38,17 @@ from .offline import CACHE, npm_package_file
 
 ROOT = Path(__file__).parents[2]
 VENV_EXTENSIONS = Path(sys.prefix) / "share" / "jupyter" / "labextensions"
-EXTENSIONS = ["widgets-labextension", "@jupyterlite/pyodide-kernel-extension"]
+# JupyterLite's build tools live in an environment of their own: the pyodide kernel's labextension,
+# installed next to JupyterLab, breaks JupyterLab's pages ("Shared module @jupyterlite/services
+# doesn't exist in shared scope"), so the test environment must not hold it. (jupyter-server: for
+# the build's contents step.)
+TOOLS = {"jupyterlite-core": "0.8.6", "jupyterlite-pyodide-kernel": "0.8.6", "jupyter-server": "2.21.1"}
+TOOLS_ENV = CACHE / ("jupyterlite-tools-" + "-".join(TOOLS.values()))
+OURS, KERNEL_EXTENSION = "widgets-labextension", "@jupyterlite/pyodide-kernel-extension"
+EXTENSIONS = {
+    OURS: VENV_EXTENSIONS / OURS,
+    KERNEL_EXTENSION: TOOLS_ENV / "share" / "jupyter" / "labextensions" / KERNEL_EXTENSION,
+}
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 # The kernel's worker loads micropip by name, then piplite-installs ipykernel, comm, pyodide-kernel,
 # jedi and ipython: those the lock names come from the lock (with what they depend on), the shims
@@ -51,12 +59,34 @@ CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip
 MIME = {".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript", ".json": "application/json"}
 
 
+def tools_env() -> Path:
+    """The environment holding JupyterLite's build tools (TOOLS), made once and cached."""
+    done = TOOLS_ENV / "tools.json"
+    if done.is_file() and json.loads(done.read_text()) == TOOLS:
+        return TOOLS_ENV
+    shutil.rmtree(TOOLS_ENV, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(TOOLS_ENV)], check=True, capture_output=True, timeout=300)
+    python = str(TOOLS_ENV / "bin" / "python")
+    pins = [f"{name}=={version}" for name, version in TOOLS.items()]
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "-q", *pins], capture_output=True, text=True, timeout=900
+    )
+    if installed.returncode != 0:
+        raise RuntimeError(f"installing {pins} failed:\n{installed.stdout}\n{installed.stderr}")
+    done.write_text(json.dumps(TOOLS))
+    return TOOLS_ENV
+
+
 @functools.cache
 def pyodide_version() -> tuple[str, str]:
-    """The Pyodide release jupyterlite-pyodide-kernel expects, and its Python (imported when a site is
-    built, so an environment without JupyterLite can still collect the tests)."""
-    constants = importlib.import_module("jupyterlite_pyodide_kernel.constants")
-    return str(constants.PYODIDE_VERSION), str(constants.PYODIDE_PYTHON_VERSION)
+    """The Pyodide release jupyterlite-pyodide-kernel expects, and its Python (asked of the tools'
+    environment when a site is built, so collecting the tests needs none of it)."""
+    script = "import jupyterlite_pyodide_kernel.constants as c; print(c.PYODIDE_VERSION, c.PYODIDE_PYTHON_VERSION)"
+    python = str(tools_env() / "bin" / "python")
+    version, python_version = subprocess.run(
+        [python, "-c", script], check=True, capture_output=True, text=True, timeout=120
+    ).stdout.split()
+    return version, python_version
 
 
 @dataclass
@@ -70,6 +100,7 @@ class Site:
 
 def build_site(notebooks: dict[str, dict[str, Any]], target: Path | None = None) -> Site:
     """The site with `notebooks` (name -> notebook JSON) in its files/, from the cache when nothing changed."""
+    tools_env()  # first: the kernel's labextension, hashed below, comes from there
     key = _inputs_hash(notebooks)
     final = target or CACHE / f"lite-{key[:16]}"
     done = final / "build.json"
@@ -102,8 +133,8 @@ def _inputs_hash(notebooks: dict[str, dict[str, Any]]) -> str:
     """Our sources (the wheel), the two labextensions as installed, the notebooks, the tools' versions."""
     digest = hashlib.sha256()
     files = [ROOT / "pyproject.toml", ROOT / "README.md", Path(__file__), *_files(ROOT / "widgets")]
-    for name in EXTENSIONS:
-        files += _files((VENV_EXTENSIONS / name).resolve())
+    for source in EXTENSIONS.values():
+        files += _files(source.resolve())
     for path in files:
         digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(json.dumps([notebooks, _tool_versions(), FROM_LOCK, FOR_INDEX], sort_keys=True).encode())
@@ -115,8 +146,7 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _tool_versions() -> dict[str, str]:
-    names = ["jupyterlite-core", "jupyterlite-pyodide-kernel"]
-    return {**{name: importlib.metadata.version(name) for name in names}, "pyodide": pyodide_version()[0]}
+    return {**TOOLS, "pyodide": pyodide_version()[0]}
 
 
 def _prepare(lite_dir: Path, notebooks: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -137,10 +167,9 @@ def _prepare(lite_dir: Path, notebooks: dict[str, dict[str, Any]]) -> dict[str, 
     tarball = lite_dir / f"pyodide-{version}-offline.tar.bz2"
     _pyodide_tarball(tarball, pyodide_core, lock, {name: downloaded[name] for name in from_lock})
     extensions = lite_dir / "labextensions"  # exactly ours and the kernel's, whatever else the venv holds
-    for name in EXTENSIONS:
-        source = VENV_EXTENSIONS / name
+    for name, source in EXTENSIONS.items():
         if not (source / "package.json").is_file():
-            raise RuntimeError(f"{source} is missing: `pip install -e .` (and jupyterlite-pyodide-kernel) first")
+            raise RuntimeError(f"{source} is missing: `pip install -e .` first (make build)")
         (extensions / name).parent.mkdir(parents=True, exist_ok=True)
         (extensions / name).symlink_to(source.resolve(), target_is_directory=True)
     config = {
@@ -235,7 +264,7 @@ def _pyodide_tarball(tarball: Path, core: Path, lock: dict[str, Any], wheels: di
 
 
 def _jupyter_lite_build(lite_dir: Path, output: Path) -> None:
-    jupyter = str(Path(sys.executable).parent / "jupyter")
+    jupyter = str(tools_env() / "bin" / "jupyter")
     tarball = next(lite_dir.glob("pyodide-*-offline.tar.bz2"))
     command = [
         jupyter, "lite", "build", f"--lite-dir={lite_dir}", f"--output-dir={output}",

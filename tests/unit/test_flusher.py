@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -37,6 +37,28 @@ class Quick(widgets.Model):
     _esm = ESM
     _sync_interval = 0.02
     value = Int(0).tag(sync=True)
+
+
+_START = threading.Thread.start
+
+
+def in_fresh_thread(function: Callable[[], object]) -> None:
+    """Run `function` in a thread of its own, which has no event loop: pytest's main thread may be
+    running one (Playwright's sync API keeps its loop there once a browser test has run)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            function()
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run, name="test-cell")
+    _START(thread)  # Thread.start itself refuses, in these tests
+    thread.join(30)
+    assert not thread.is_alive(), "the test's thread did not finish"
+    if errors:
+        raise errors[0]
 
 
 @pytest.fixture
@@ -79,7 +101,7 @@ def test_without_threads_the_trailing_update_is_a_timer_on_the_running_loop(thre
             updates = [m for m in frontend.sent(method="update") if m.comm_id == slow.model_id]
             assert [u.data["state"]["value"] for u in updates] == [1, 100]
 
-    asyncio.run(cell())
+    in_fresh_thread(lambda: asyncio.run(cell()))
     assert threading.active_count() == threads_before
 
 
@@ -96,18 +118,21 @@ def test_without_threads_a_later_change_and_flush_all_still_work(threadless: _Fl
             await _until(lambda: view.get("value") == 3)  # the timer still serves what came after
             assert threadless._queue == []
 
-    asyncio.run(cell())
+    in_fresh_thread(lambda: asyncio.run(cell()))
 
 
 def test_without_threads_or_a_running_loop_the_update_is_sent_at_once(threadless: _Flusher) -> None:
-    with InProcessFrontend() as frontend:
-        slow = Slow()
-        view = frontend.model(slow)
-        slow.value = 1
-        slow.value = 2  # nothing could send it later: it goes now, never lost
-        assert view.get("value") == 2
-        assert slow._sync is not None and not slow._sync.scheduled
-        assert not threadless.threads and threadless._queue == []
+    def cell() -> None:
+        with InProcessFrontend() as frontend:
+            slow = Slow()
+            view = frontend.model(slow)
+            slow.value = 1
+            slow.value = 2  # nothing could send it later: it goes now, never lost
+            assert view.get("value") == 2
+            assert slow._sync is not None and not slow._sync.scheduled
+            assert not threadless.threads and threadless._queue == []
+
+    in_fresh_thread(cell)
 
 
 def test_with_threads_the_flusher_keeps_its_daemon_thread() -> None:
