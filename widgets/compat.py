@@ -15,7 +15,6 @@ import functools
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from . import serialize
 from .buffers import insert_buffers
 from .flusher import LOCK
 from .hosts import warn_once
@@ -236,19 +235,12 @@ class CompatSync(ModelSync):
         if message.get("state") or message.get("buffer_paths"):  # errors alone have nowhere to go
             self.comm.send(message, buffers=buffers or None)
 
-    def send_custom(self, content: Any, buffers: list[Any] | None) -> None:
-        with LOCK:
-            if self.closed or self.comm is None:
-                return
-            if self.dirty:
-                self.flush()
-            value, binaries = serialize.to_json(content)
-            if binaries:
-                raise TypeError(
-                    "in anywidget's protocol a custom message's content is JSON only: pass binary data in `buffers`"
-                )
-            extra = [b if isinstance(b, memoryview) else memoryview(b) for b in buffers or []]
-            self.comm.send({"method": "custom", "content": value}, buffers=extra or None)
+    def _custom_message(self, value: Any, binaries: Binaries, extra: list[memoryview]) -> tuple[Any, list[memoryview]]:
+        if binaries:
+            raise TypeError(
+                "in anywidget's protocol a custom message's content is JSON only: pass binary data in `buffers`"
+            )
+        return {"method": "custom", "content": value}, extra
 
     def send_state(self, manager: Any = None, client: str | None = None) -> None:
         """Answer `request_state`: any pending update, then the whole state in one `update`."""

@@ -361,9 +361,14 @@ class ModelSync:
             if self.dirty:
                 self.flush()
             value, binaries = serialize.to_json(content)
-            message = envelope("custom", content=value, buffer_paths=[["content", *p] for p, _ in binaries])
-            extra = [memoryview(b) if not isinstance(b, memoryview) else b for b in buffers or []]
-            self.comm.send(message, buffers=[b for _, b in binaries] + extra or None)
+            extra = [b if isinstance(b, memoryview) else memoryview(b) for b in buffers or []]
+            message, sent = self._custom_message(value, binaries, extra)
+            self.comm.send(message, buffers=sent or None)
+
+    def _custom_message(self, value: Any, binaries: Binaries, extra: list[memoryview]) -> tuple[Any, list[memoryview]]:
+        """Our shape: binary values inside `content` travel as buffers at their paths under "content"."""
+        message = envelope("custom", content=value, buffer_paths=[["content", *p] for p, _ in binaries])
+        return message, [b for _, b in binaries] + extra
 
     def send_error(self, *entries: ErrorEntry) -> None:
         with LOCK:

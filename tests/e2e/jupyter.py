@@ -57,11 +57,35 @@ class Server:
         return f"{self.base}/notebooks/{notebook}"
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)  # the server shuts its kernels down
+        stop_server(self.process)
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, so the server shuts its kernels down; killed if it has not gone within 30 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_until_serving(
+    process: subprocess.Popen[bytes], probe: str | urllib.request.Request, log: Path, what: str
+) -> None:
+    """Return once `probe` answers; fail with `what`'s log if it exits first or within 90 s does not answer."""
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited:\n{log.read_text()}")
         try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+            urllib.request.urlopen(probe, timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{what} did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
 
 
 def start_server(app: str, root: Path, extra: list[str] | None = None) -> Server:
@@ -77,18 +101,8 @@ def start_server(app: str, root: Path, extra: list[str] | None = None) -> Server
     # Popen (no shell, no setsid fork) keeps the server's own pid for SIGTERM.
     process = subprocess.Popen(command, cwd=root, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{app} server exited:\n{log.read_text()}")
-        try:
-            urllib.request.urlopen(f"{base}/api/status", timeout=2).read()
-            return Server(app, root, process, base, log)
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"{app} server did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
+    wait_until_serving(process, f"{base}/api/status", log, f"{app} server")
+    return Server(app, root, process, base, log)
 
 
 def copy_example(name: str, root: Path) -> str:

@@ -10,15 +10,12 @@ that sets the value from Python.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .jupyter import free_port
+from .jupyter import free_port, stop_server, wait_until_serving
 
 COUNTER_ESM = """
 export default {
@@ -192,12 +189,7 @@ class MarimoServer:
     without_anywidget: bool
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_server(self.process)
 
 
 def start_marimo(app: Path, without_anywidget: bool = False) -> MarimoServer:
@@ -225,15 +217,5 @@ def start_marimo(app: Path, without_anywidget: bool = False) -> MarimoServer:
     log = app.parent / "marimo-server.log"
     process = subprocess.Popen(command, cwd=app.parent, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"marimo exited:\n{log.read_text()}")
-        try:
-            urllib.request.urlopen(f"{base}/health", timeout=2).read()
-            return MarimoServer(process, base, log, without_anywidget)
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"marimo did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
+    wait_until_serving(process, f"{base}/health", log, "marimo")
+    return MarimoServer(process, base, log, without_anywidget)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, WebSocket, expect
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Route, WebSocket, expect
 
 from .marimo_app import UNINSTALLED, MarimoServer, start_marimo, write_app
 
@@ -88,20 +88,28 @@ def check_clean(watched: Watched, marimo: MarimoServer) -> None:
     assert "Traceback" not in log, log
 
 
-def test_displayed_counter_reruns_an_observing_cell(app_page: Watched, marimo: MarimoServer) -> None:
-    page = app_page.page
-    button = page.locator(".counter-button", has_text="observed count")
-    value = page.locator(".observed-value")
-    expect(button).to_have_text("observed count is 0", timeout=LOAD_TIMEOUT)
+def three_clicks_then_ten(page: Page, label: str) -> tuple[Locator, Locator]:
+    """The `label` counter renders at 0; three clicks make the Python cell reading it show 3; the
+    marimo button's cell sets it to 10 in Python and the view shows that. The view's button and
+    the cell's value."""
+    button = page.locator(".counter-button", has_text=f"{label} count")
+    value = page.locator(f".{label}-value")
+    expect(button).to_have_text(f"{label} count is 0", timeout=LOAD_TIMEOUT)
     expect(value).to_have_text("0", timeout=STEP_TIMEOUT)
 
     for _ in range(3):
         button.click()
-    expect(value).to_have_text("3", timeout=STEP_TIMEOUT)  # the observer set mo.state; the cell reading it ran again
-    expect(button).to_have_text("observed count is 3", timeout=STEP_TIMEOUT)
+    expect(value).to_have_text("3", timeout=STEP_TIMEOUT)  # the cell reading the value ran again
+    expect(button).to_have_text(f"{label} count is 3", timeout=STEP_TIMEOUT)
 
-    page.get_by_role("button", name="set observed to 10").click()
-    expect(button).to_have_text("observed count is 10", timeout=STEP_TIMEOUT)  # a cell set observed.value = 10
+    page.get_by_role("button", name=f"set {label} to 10").click()
+    expect(button).to_have_text(f"{label} count is 10", timeout=STEP_TIMEOUT)  # a cell set the value to 10
+    return button, value
+
+
+def test_displayed_counter_reruns_an_observing_cell(app_page: Watched, marimo: MarimoServer) -> None:
+    page = app_page.page
+    button, value = three_clicks_then_ten(page, "observed")  # the observer sets mo.state, which reruns the cell
     expect(value).to_have_text("10", timeout=STEP_TIMEOUT)
 
     button.click()  # the view writes on top of the kernel's value
@@ -115,19 +123,7 @@ def test_displayed_counter_reruns_an_observing_cell(app_page: Watched, marimo: M
 
 
 def test_mo_ui_anywidget_reruns_a_cell_reading_its_value(app_page: Watched, marimo: MarimoServer) -> None:
-    page = app_page.page
-    button = page.locator(".counter-button", has_text="wrapped count")
-    value = page.locator(".wrapped-value")
-    expect(button).to_have_text("wrapped count is 0", timeout=LOAD_TIMEOUT)
-    expect(value).to_have_text("0", timeout=STEP_TIMEOUT)
-
-    for _ in range(3):
-        button.click()
-    expect(value).to_have_text("3", timeout=STEP_TIMEOUT)  # the cell reading wrapped.value ran again
-    expect(button).to_have_text("wrapped count is 3", timeout=STEP_TIMEOUT)
-
-    page.get_by_role("button", name="set wrapped to 10").click()
-    expect(button).to_have_text("wrapped count is 10", timeout=STEP_TIMEOUT)  # a cell set inner.value = 10
+    button, value = three_clicks_then_ten(app_page.page, "wrapped")  # the cell reading wrapped.value reruns
 
     button.click()
     expect(value).to_have_text("11", timeout=STEP_TIMEOUT)

@@ -12,10 +12,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +24,7 @@ import pytest
 from jupyter_core.paths import jupyter_path
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, WebSocket, expect
 
-from .jupyter import free_port, write_notebook
+from .jupyter import free_port, stop_server, wait_until_serving, write_notebook
 
 EXTENSION = "widgets-labextension"
 # Voila's managers for ipywidgets 8 and 7 (it loads the one matching the installed ipywidgets).
@@ -124,11 +122,7 @@ class Voila:
     log: Path
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)  # the server shuts its kernels down
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_server(self.process)
 
 
 def start_voila(root: Path, notebook: str, extra: list[str], env: dict[str, str] | None = None) -> Voila:
@@ -142,18 +136,9 @@ def start_voila(root: Path, notebook: str, extra: list[str], env: dict[str, str]
     environ = {**os.environ, **(env or {})}  # the kernels Voila starts inherit it
     process = subprocess.Popen(command, cwd=root, env=environ, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"voila exited:\n{log.read_text()}")
-        try:  # a static file: asking for the notebook would start a kernel
-            urllib.request.urlopen(urllib.request.Request(f"{base}/voila/static/voila.js", method="HEAD"), timeout=2)
-            return Voila(process, base, log)
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"voila did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
+    # A static file: asking for the notebook would start a kernel.
+    wait_until_serving(process, urllib.request.Request(f"{base}/voila/static/voila.js", method="HEAD"), log, "voila")
+    return Voila(process, base, log)
 
 
 @dataclass

@@ -139,25 +139,26 @@ class HostClient:
         ]
 
 
-def _start(workdir: Path, env: dict[str, str], extra: list[str]) -> tuple[KernelManager, Any]:
+@contextlib.contextmanager
+def _host_kernel(workdir: Path, env: dict[str, str], extra: list[str]) -> Iterator[HostClient]:
+    """A kernel started as the host starts it (its environment, its arguments), and a client on it."""
     manager = KernelManager(kernel_name="python3")
-    log = open(workdir / "kernel.log", "w", encoding="utf-8")  # noqa: SIM115 - closed at teardown
     clean = {k: v for k, v in os.environ.items() if k not in ("WIDGETS_PROTOCOL", "COLAB_RELEASE_TAG")}
     clean.pop("PYDEVD_IPYTHON_COMPATIBLE_DEBUGGING", None)
-    manager.start_kernel(cwd=str(workdir), stdout=log, stderr=log, env={**clean, **env}, extra_arguments=extra)
-    return manager, log
+    with open(workdir / "kernel.log", "w", encoding="utf-8") as log:
+        manager.start_kernel(cwd=str(workdir), stdout=log, stderr=log, env={**clean, **env}, extra_arguments=extra)
+        client = HostClient(manager.connection_file)
+        try:
+            yield client
+        finally:
+            client.close()
+            manager.shutdown_kernel(now=False)
 
 
 @pytest.fixture
 def vscode(tmp_path: Path) -> Iterator[HostClient]:
-    manager, log = _start(tmp_path, {"PYDEVD_IPYTHON_COMPATIBLE_DEBUGGING": "1"}, [])
-    client = HostClient(manager.connection_file)
-    try:
+    with _host_kernel(tmp_path, {"PYDEVD_IPYTHON_COMPATIBLE_DEBUGGING": "1"}, []) as client:
         yield client
-    finally:
-        client.close()
-        manager.shutdown_kernel(now=False)
-        log.close()
 
 
 def _colab_package(root: Path) -> None:
@@ -209,14 +210,8 @@ def _colab_package(root: Path) -> None:
 def colab(tmp_path: Path) -> Iterator[HostClient]:
     _colab_package(tmp_path / "site")
     env = {"COLAB_RELEASE_TAG": "release-colab_20260401-060000_RC00", "PYTHONPATH": str(tmp_path / "site")}
-    manager, log = _start(tmp_path, env, ["--IPKernelApp.kernel_class=google.colab._kernel.Kernel"])
-    client = HostClient(manager.connection_file)
-    try:
+    with _host_kernel(tmp_path, env, ["--IPKernelApp.kernel_class=google.colab._kernel.Kernel"]) as client:
         yield client
-    finally:
-        client.close()
-        manager.shutdown_kernel(now=False)
-        log.close()
 
 
 def _opened(client: HostClient, msg_id: str) -> dict[str, Any]:
@@ -337,9 +332,7 @@ def test_colab(colab: HostClient) -> None:
 
 def test_a_plain_kernel_speaks_our_protocol(tmp_path: Path) -> None:
     """The same kernel without a host's signals (JupyterLab, Notebook 7): our own target and mimetype."""
-    manager, log = _start(tmp_path, {}, [])
-    client = HostClient(manager.connection_file)
-    try:
+    with _host_kernel(tmp_path, {}, []) as client:
         client.execute(MODELS)
         msg_id = client.run("counter = Counter()\ncounter")
         assert [m["content"]["target_name"] for m in client.of(msg_id, "comm_open")] == ["widgets.model"]
@@ -347,7 +340,3 @@ def test_a_plain_kernel_speaks_our_protocol(tmp_path: Path) -> None:
         client.execute("widgets.set_protocol('anywidget')")  # the documented setting
         msg_id = client.run("Counter()")
         assert [m["content"]["target_name"] for m in client.of(msg_id, "comm_open")] == ["jupyter.widget"]
-    finally:
-        client.close()
-        manager.shutdown_kernel(now=False)
-        log.close()
