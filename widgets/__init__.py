@@ -7,11 +7,15 @@ Public API (the whole of it)::
     Array            trait for numpy arrays and bytes-likes (sent as buffers, compared by identity)
     set_protocol     "auto" | "widgets" | "anywidget": the protocol models opened from now on speak
                      (also the WIDGETS_PROTOCOL environment variable; docs/hosts.md)
+    to_html          a self-contained HTML page of the views of some models (no kernel, no network)
+    save_html        the same page written to a file
     MIMETYPE, PROTOCOL_VERSION
 
-`widgets.testing` holds a headless frontend for tests.
+`widgets.testing` holds a headless frontend for tests; `widgets.saved` reads and writes the state
+document (docs/protocol.md) and `widgets.nbconvert` is nbconvert's preprocessor (docs/sharing.md).
 """
 
+from .export import save_html, to_html
 from .hosts import set_protocol
 from .model import Model
 from .protocol import MIMETYPE, PROTOCOL_VERSION
@@ -19,15 +23,16 @@ from .registry import ensure_targets as _ensure_targets
 from .registry import register
 from .traits import Array
 
-__all__ = ["MIMETYPE", "PROTOCOL_VERSION", "Array", "Model", "register", "set_protocol"]
+__all__ = ["MIMETYPE", "PROTOCOL_VERSION", "Array", "Model", "register", "save_html", "set_protocol", "to_html"]
 __version__ = "0.1.0"
 
 _ensure_targets()
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    """The jupyter_server extension that turns TCP_NODELAY on (widgets/nodelay.py)."""
-    return [{"module": "widgets.nodelay"}]
+    """The jupyter_server extensions: TCP_NODELAY on (widgets/nodelay.py), saved widgets in HTML export
+    (widgets/nbconvert.py)."""
+    return [{"module": "widgets.nodelay"}, {"module": "widgets.nbconvert"}]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -29,9 +29,12 @@ LAYERS = {
     "marimo": 4,  # ipywidgets' comm/get_state/set_state, a base of Model (what mo.ui.anywidget reads)
     "model": 5,
     "registry": 6,
+    "saved": 6,  # the state document of models (beside registry: neither needs the other)
+    "export": 7,  # HTML pages of a state document
+    "nbconvert": 8,  # imported by nbconvert only (entry point, config), never by `import widgets`
 }
 # Lazy imports kept out of `import widgets` for its speed (bench/core.py measures it).
-LAZY_OK = {"comm", "json", "traceback", "numpy", "hashlib", "logging", "importlib"}
+LAZY_OK = {"comm", "json", "traceback", "numpy", "hashlib", "logging", "importlib", "html"}
 
 
 def _tree(name: str) -> ast.Module:
