@@ -8,111 +8,30 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from "@jupyterlab/applica
 import { type ConsolePanel, IConsoleTracker } from "@jupyterlab/console";
 import { INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
 import { IRenderMimeRegistry } from "@jupyterlab/rendermime";
+import { ISettingRegistry } from "@jupyterlab/settingregistry";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import type { Kernel, KernelMessage } from "@jupyterlab/services";
+import type { Kernel } from "@jupyterlab/services";
 import { Widget } from "@lumino/widgets";
 import {
-  type Comm,
-  CONTROL_TARGET,
-  type KernelTransport,
   MIMETYPE,
-  MODEL_TARGET,
   PROTOCOL_VERSION,
   provideShared,
+  type SavedModels,
   setImporter,
   View,
   WidgetManager,
+  type WidgetModel,
 } from "./runtime.js";
-import { releaseCommSlot, trackCommSlots } from "./commslots.js";
 import { faviconPlugin } from "./favicon.js";
+import { LabTransport } from "./labtransport.js";
+import { NotebookState } from "./saving.js";
 import { isVoila, voilaKernel } from "./voila.js";
 
 type SessionContext = NotebookPanel["sessionContext"];
-type Buffers = readonly (ArrayBuffer | ArrayBufferView)[];
-
-function dataViews(buffers: readonly (ArrayBuffer | ArrayBufferView)[] | undefined): DataView[] {
-  return (buffers ?? []).map((b) => (b instanceof ArrayBuffer ? new DataView(b) : new DataView(b.buffer, b.byteOffset, b.byteLength)));
-}
-
-const ignore = (): void => undefined;
-
-/**
- * The runtime's Comm over a JupyterLab comm.
- *
- * Once closed, the JupyterLab comm is given handlers that hold nothing: @jupyterlab/services
- * 7.6 keeps every comm handler alive after `dispose()` (its constructor connects a closure to
- * `kernel.statusChanged` that is never disconnected), so handlers pointing at the runtime kept
- * every closed model and its state (1.9 kB per closed widget, measured by tests/e2e/test_memory.py);
- * ./commslots.ts then disconnects that closure itself, so the handler goes too.
- */
-class LabComm implements Comm {
-  private closeHandler: (data: unknown) => void = ignore;
-
-  constructor(
-    private readonly inner: Kernel.IComm,
-    private readonly kernel: Kernel.IKernelConnection,
-  ) {
-    inner.onClose = (msg: KernelMessage.ICommCloseMsg) => {
-      const handler = this.closeHandler;
-      this.release();
-      handler(msg.content.data);
-    };
-  }
-
-  get commId(): string {
-    return this.inner.commId;
-  }
-
-  send(data: unknown, buffers: Buffers = []): void {
-    if (!this.inner.isDisposed) this.inner.send(data as never, undefined, buffers as (ArrayBuffer | ArrayBufferView)[]);
-  }
-
-  close(data?: unknown): void {
-    if (!this.inner.isDisposed) this.inner.close(data as never);
-    this.release();
-  }
-
-  onMessage(handler: (data: unknown, buffers: DataView[]) => void): void {
-    this.inner.onMsg = (msg: KernelMessage.ICommMsgMsg) => handler(msg.content.data, dataViews(msg.buffers));
-  }
-
-  onClose(handler: (data: unknown) => void): void {
-    this.closeHandler = handler;
-  }
-
-  /** Drop every reference from the JupyterLab comm to the runtime. */
-  private release(): void {
-    this.inner.onMsg = ignore;
-    this.inner.onClose = ignore;
-    this.closeHandler = ignore;
-    releaseCommSlot(this.kernel, this.inner.commId);
-  }
-}
-
-const OUR_TARGETS: ReadonlySet<string> = new Set([MODEL_TARGET, CONTROL_TARGET]);
-
-/** The runtime's KernelTransport over a JupyterLab kernel connection. */
-class LabTransport implements KernelTransport {
-  constructor(private readonly kernel: Kernel.IKernelConnection) {
-    trackCommSlots(kernel, OUR_TARGETS);
-  }
-
-  registerTarget(target: string, handler: (comm: Comm, data: unknown, buffers: DataView[]) => void): void {
-    this.kernel.registerCommTarget(target, (comm, msg) => handler(new LabComm(comm, this.kernel), msg.content.data, dataViews(msg.buffers)));
-  }
-
-  openComm(target: string, data: unknown, buffers: Buffers = [], commId?: string): Comm {
-    const comm = this.kernel.createComm(target, commId);
-    comm.open(data as never, undefined, buffers as (ArrayBuffer | ArrayBufferView)[]);
-    return new LabComm(comm, this.kernel);
-  }
-
-  attachComm(target: string, commId: string): Comm {
-    return new LabComm(this.kernel.createComm(target, commId), this.kernel);
-  }
-}
 
 const DISCONNECTING = new Set(["restarting", "autorestarting", "dead", "terminating"]);
+/** Managers of earlier kernels a session remembers, for saving the outputs they still show. */
+const KEPT_MANAGERS = 4;
 
 /**
  * The widget manager of one session (notebook or console), following its kernel; or of one
@@ -120,6 +39,10 @@ const DISCONNECTING = new Set(["restarting", "autorestarting", "dead", "terminat
  */
 class SessionWidgets {
   private manager: WidgetManager | null = null;
+  /** The managers this session had before the current one (a restart), newest first: their models' outputs are still shown. */
+  private previous: WidgetManager[] = [];
+  /** The notebook's saved models, once read: every kernel of the session may take them over. */
+  private saved: SavedModels | null = null;
   private kernel: Kernel.IKernelConnection | null = null;
   private readonly waiters: { resolve: (manager: WidgetManager) => void; reject: (error: Error) => void }[] = [];
   private failure: Error | null = null;
@@ -152,9 +75,25 @@ class SessionWidgets {
     return this.manager;
   }
 
+  /** The model of that id this page has from a kernel (the current one first). */
+  lookup(modelId: string): WidgetModel | undefined {
+    for (const manager of this.manager ? [this.manager, ...this.previous] : this.previous) {
+      const model = manager.lookup(modelId);
+      if (model?.ready) return model;
+    }
+    return undefined;
+  }
+
+  /** The notebook's saved models were read: the kernel, now or when one comes, takes over those it has. */
+  offline(saved: SavedModels): void {
+    this.saved = saved;
+    if (this.manager) void this.manager.adopt(saved);
+  }
+
   private attach(kernel: Kernel.IKernelConnection | null, restore: boolean): void {
     if (this.kernel && this.kernel !== kernel) this.kernel.statusChanged.disconnect(this.onStatus, this);
     this.manager?.disconnect(kernel ? "the notebook changed kernels" : "the kernel was shut down");
+    if (this.manager) this.previous = [this.manager, ...this.previous].slice(0, KEPT_MANAGERS);
     this.manager = null;
     this.kernel = kernel;
     if (!kernel) return;
@@ -164,6 +103,7 @@ class SessionWidgets {
     const manager = new WidgetManager(new LabTransport(kernel), { restoreOnDemand: restore });
     registry.set(kernel.id, manager);
     this.manager = manager;
+    if (this.saved) void manager.adopt(this.saved);
     for (const { resolve } of this.waiters.splice(0)) resolve(manager);
   }
 
@@ -185,6 +125,7 @@ class ModelRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(
     private readonly mimeType: string,
     private readonly session: SessionWidgets,
+    private readonly saved: NotebookState | null,
   ) {
     super();
     this.addClass("widgets-output");
@@ -199,6 +140,16 @@ class ModelRenderer extends Widget implements IRenderMime.IRenderer {
     this.view = view;
     if (String(data.protocol).split(".")[0] !== PROTOCOL_VERSION.split(".")[0]) {
       view.showError(new Error(`this output was made with protocol ${data.protocol}; the extension speaks ${PROTOCOL_VERSION}`));
+      return;
+    }
+    const modelId = String(data.model_id);
+    const live = this.session.current();
+    if (live?.lookup(modelId)?.ready) return view.render(live);
+    // A model the page does not have live: the notebook's saved state, offline, until a kernel takes it over.
+    const saved = this.saved?.models();
+    if (saved?.has(modelId)) return view.render(saved);
+    if (!live && this.saved?.failure) {
+      view.showError(this.saved.failure);
       return;
     }
     let manager: WidgetManager;
@@ -222,20 +173,43 @@ const sessions = new WeakMap<object, SessionWidgets>();
 
 type Rendermime = NotebookPanel["content"]["rendermime"];
 
-function addFactory(rendermime: Rendermime, widgets: SessionWidgets): void {
+function addFactory(rendermime: Rendermime, widgets: SessionWidgets, saved: NotebookState | null = null): void {
   rendermime.addFactory(
-    { safe: false, mimeTypes: [MIMETYPE], defaultRank: 0, createRenderer: (options: IRenderMime.IRendererOptions) => new ModelRenderer(options.mimeType, widgets) },
+    {
+      safe: false,
+      mimeTypes: [MIMETYPE],
+      defaultRank: 0,
+      createRenderer: (options: IRenderMime.IRendererOptions) => new ModelRenderer(options.mimeType, widgets, saved),
+    },
     0,
   );
 }
 
-function addRenderer(owner: object, rendermime: Rendermime, sessionContext: SessionContext): void {
+function addRenderer(owner: object, rendermime: Rendermime, sessionContext: SessionContext, saving?: () => boolean): void {
   let session = sessions.get(owner);
   if (!session) {
     session = new SessionWidgets(sessionContext);
     sessions.set(owner, session);
   }
-  addFactory(rendermime, session);
+  const widgets = session;
+  const saved = saving ? new NotebookState(owner as NotebookPanel, (id) => widgets.lookup(id), saving, (models) => widgets.offline(models)) : null;
+  addFactory(rendermime, session, saved);
+}
+
+/** The setting "Save widget state with the notebook" (`saveState`), true without a settings registry (Voila) or before it loaded. */
+function saveSetting(settings: ISettingRegistry | null): () => boolean {
+  let enabled = true;
+  settings?.load(plugin.id).then(
+    (loaded) => {
+      const read = (): void => {
+        enabled = loaded.get("saveState").composite !== false;
+      };
+      read();
+      loaded.changed.connect(read);
+    },
+    (error: unknown) => console.warn("widgets: the settings could not be loaded; widget state is saved with notebooks", error),
+  );
+  return () => enabled;
 }
 
 /**
@@ -266,11 +240,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: "widgets-labextension:plugin",
   description: "Renders widgets.Model outputs in notebooks and consoles (and in Voila dashboards)",
   autoStart: true,
-  optional: [INotebookTracker, IConsoleTracker, IRenderMimeRegistry],
-  activate: (app: JupyterFrontEnd, notebooks: INotebookTracker | null, consoles: IConsoleTracker | null, rendermime: IRenderMimeRegistry | null): void => {
+  optional: [INotebookTracker, IConsoleTracker, IRenderMimeRegistry, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    notebooks: INotebookTracker | null,
+    consoles: IConsoleTracker | null,
+    rendermime: IRenderMimeRegistry | null,
+    settings: ISettingRegistry | null,
+  ): void => {
     shareDependencies();
     if (rendermime && isVoila(app)) addVoilaRenderer(app, rendermime);
-    const onNotebook = (panel: NotebookPanel): void => addRenderer(panel, panel.content.rendermime, panel.sessionContext);
+    const saving = saveSetting(settings);
+    const onNotebook = (panel: NotebookPanel): void => addRenderer(panel, panel.content.rendermime, panel.sessionContext, saving);
     const onConsole = (panel: ConsolePanel): void => addRenderer(panel, panel.console.rendermime, panel.sessionContext);
     notebooks?.forEach(onNotebook);
     notebooks?.widgetAdded.connect((_, panel) => onNotebook(panel));

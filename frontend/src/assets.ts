@@ -7,6 +7,16 @@ import { type Waiter, waiter } from "./waiter";
 /** Sources by content hash, shared by every manager of the page (the same hash is the same text). */
 const cache = new Map<string, string>();
 
+/** A source this page knows (learned from a kernel or from saved state), without asking anyone. */
+export function knownAsset(hash: string): string | undefined {
+  return cache.get(hash);
+}
+
+/** Sources that came with saved state: known to every manager of the page from now on. */
+export function rememberAssets(assets: Iterable<[string, string]>): void {
+  for (const [hash, source] of assets) cache.set(hash, source);
+}
+
 export class Assets {
   private readonly waiters = new Map<string, Waiter<string>>();
 

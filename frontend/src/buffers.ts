@@ -99,7 +99,7 @@ export function decodeBinary(placeholder: unknown, buffer: DataView, where: Path
   const size = Class.BYTES_PER_ELEMENT;
   const count = dims.reduce((a, b) => a * b, 1);
   if (count * size !== buffer.byteLength) {
-    throw new ProtocolError("bad_buffer", `buffer at ${JSON.stringify(where)} does not fit ${dtype}[${dims.join(",")}]`);
+    throw new ProtocolError("bad_buffer", `buffer at ${JSON.stringify(where)}: ${buffer.byteLength} bytes do not fit ${dtype}[${dims.join(",")}]`);
   }
   let { buffer: bytes, byteOffset } = buffer;
   if (byteOffset % size !== 0) {
@@ -180,7 +180,7 @@ export function insertBuffers(
     used.add(node);
     targets.push([parent, leaf, path]);
   }
-  if (used.size !== found.size) throw new ProtocolError("bad_buffer", `${found.size - used.size} binary placeholders have no buffer path`);
+  if (used.size !== found.size) throw new ProtocolError("bad_buffer", `a binary placeholder has no buffer path (${found.size - used.size} without)`);
   const decoded = targets.map(([parent, leaf, path], i) => decodeBinary(parent[leaf], toDataView(buffers[i] as ArrayBuffer | ArrayBufferView), path));
   targets.forEach(([parent, leaf], i) => (parent[leaf] = decoded[i]));
   return buffers.slice(paths.length).map(toDataView);

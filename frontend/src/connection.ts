@@ -39,11 +39,12 @@ export class Connection {
 
 /** Why something could not be sent for a model: the kernel is gone, or the model was closed. */
 export interface Unavailable {
-  kind: "disconnected" | "closed";
+  /** `offline`: saved state, no kernel; writes stay in the page, custom messages are reported by the owner. */
+  kind: "disconnected" | "closed" | "offline";
   reason: string;
 }
 
 /** The error event for `what` (e.g. "the value of 'x'") that could not be sent: one wording everywhere. */
 export function notDelivered(what: string, why: Unavailable): ErrorEntry {
-  return { kind: why.kind, message: `${what} was not delivered: ${why.reason}` };
+  return { kind: why.kind === "offline" ? "disconnected" : why.kind, message: `${what} was not delivered: ${why.reason}` };
 }

@@ -86,12 +86,9 @@ export async function restore(control: Control, registry: Registry, assets: Asse
   assets.learn(reply.assets);
   const models: WidgetModel[] = [];
   for (const body of reply.models) {
-    const model = registry.ensure(body.model_id);
-    const { model_id: _, ...snapshot } = body;
-    if (model.apply({ ...snapshot, protocol: reply.protocol, method: "state" })) {
-      registry.restoredModel(model);
-      models.push(model);
-    }
+    const { model_id: modelId, ...snapshot } = body;
+    const model = registry.restoredModel(modelId, { ...snapshot, protocol: reply.protocol, method: "state" });
+    if (model) models.push(model);
   }
   registry.markRestored();
   return models;

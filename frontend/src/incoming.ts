@@ -49,7 +49,7 @@ function isRev(value: unknown): value is number {
 }
 
 /** Containers nested deeper than MAX_DEPTH are refused before any walk over them could overflow. */
-function checkDepth(value: unknown, depth: number): void {
+export function checkDepth(value: unknown, depth: number): void {
   if (value === null || typeof value !== "object") return;
   if (depth > MAX_DEPTH) bad(`the message nests containers deeper than ${MAX_DEPTH} levels`);
   for (const child of Array.isArray(value) ? value : Object.values(value)) {

@@ -24,6 +24,11 @@ export function setImporter(load: (url: string) => Promise<Namespace>): void {
   importer = load;
 }
 
+/** A module by URL, through the importer (the embed runtime loads the shared bundle so). */
+export function importUrl(url: string): Promise<Namespace> {
+  return importer(url);
+}
+
 /** Make `import ... from name` available to every view module (the extension calls this). */
 export function provideShared(name: string, load: () => Promise<Namespace> | Namespace): void {
   sharedLoaders.set(name, async () => load());
@@ -114,11 +119,16 @@ const styles = new Map<string, { element: HTMLStyleElement; users: number }>();
 export function injectCss(hash: string, source: string): () => void {
   let entry = styles.get(hash);
   if (!entry) {
-    const element = document.createElement("style");
-    element.dataset.widgetsCss = hash;
-    element.textContent = source;
-    document.head.append(element);
-    entry = { element, users: 0 };
+    // The page's own element for this hash (an exported page carries it, listed by its CSP) is
+    // used as it is, and stays when the last view goes.
+    const existing = [...document.querySelectorAll<HTMLStyleElement>("style[data-widgets-css]")].find((el) => el.dataset.widgetsCss === hash);
+    const element = existing ?? document.createElement("style");
+    if (!existing) {
+      element.dataset.widgetsCss = hash;
+      element.textContent = source;
+      document.head.append(element);
+    }
+    entry = { element, users: existing ? 1 : 0 };
     styles.set(hash, entry);
   }
   entry.users++;

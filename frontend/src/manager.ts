@@ -7,6 +7,7 @@ import { Assets } from "./assets";
 import { Connection, type ManagerStatus } from "./connection";
 import { Control, restore } from "./control";
 import type { WidgetModel } from "./model";
+import type { SavedModels } from "./offline";
 import { CLIENT_PATTERN } from "./protocol";
 import { Registry, randomId } from "./registry";
 import type { KernelTransport } from "./transport";
@@ -31,6 +32,8 @@ export class WidgetManager {
   private readonly control: Control;
   private readonly assets: Assets;
   private restoring: Promise<unknown> | null = null;
+  /** Saved models this manager's kernel may have live (adopt). */
+  private readonly saved: SavedModels[] = [];
 
   constructor(
     transport: KernelTransport,
@@ -44,6 +47,13 @@ export class WidgetManager {
     this.registry = new Registry(transport, this.connection, client, {
       learnAssets: (assets) => this.assets.learn(assets),
       unknownWanted: () => this.restoreOnDemand(),
+      claim: (modelId) => {
+        for (const saved of this.saved) {
+          const model = saved.claim(modelId);
+          if (model) return model;
+        }
+        return undefined;
+      },
     });
   }
 
@@ -91,6 +101,18 @@ export class WidgetManager {
     return restore(this.control, this.registry, this.assets);
   }
 
+  /**
+   * Saved models the page shows offline, which this kernel may have live (a page reloaded while
+   * its kernel runs): the restore takes each one it has over (the same model object becomes live,
+   * with the kernel's values); the others stay offline and say the kernel does not have them.
+   * A fresh kernel (no `restoreOnDemand`) has none of them.
+   */
+  adopt(saved: SavedModels): Promise<void> {
+    if (this.connection.connected) this.saved.push(saved);
+    const asked = this.options.restoreOnDemand && this.connection.connected ? this.restoreOnce() : Promise.resolve();
+    return asked.then(() => saved.notInKernel());
+  }
+
   /** After a restore (or a kernel without widgets): views of unknown models stop waiting. */
   markRestored(): void {
     this.registry.markRestored();
@@ -110,6 +132,12 @@ export class WidgetManager {
   }
 
   private restoreOnDemand(): void {
-    if (this.options.restoreOnDemand && !this.restoring) this.restoring = this.restore().catch(() => this.markRestored());
+    if (this.options.restoreOnDemand) void this.restoreOnce();
+  }
+
+  /** One restore per manager, whoever asks first; a failed one counts as done (the kernel has no models). */
+  private restoreOnce(): Promise<unknown> {
+    this.restoring ??= this.restore().catch(() => this.markRestored());
+    return this.restoring;
   }
 }

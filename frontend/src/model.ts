@@ -2,19 +2,32 @@
  * The model a view gets: a superset of anywidget's front-end model contract.
  * Mirrors widgets/model.py; the wire work is done by ModelSync (sync.ts).
  */
-import type { Connection, Unavailable } from "./connection";
+import type { Unavailable } from "./connection";
 import { type Callback, Emitter } from "./events";
 import type { BrowserModelMessage, KernelModelMessage, Snapshot } from "./messages";
 import { jsonEqual } from "./patch";
 import type { ErrorEntry } from "./protocol";
 import { ModelSync } from "./sync";
 
-export type ModelStatus = "live" | "closed" | "disconnected";
+/** `offline`: made from saved state, with no kernel (offline.ts); `set` and `save_changes` stay in the page. */
+export type ModelStatus = "live" | "closed" | "disconnected" | "offline";
 
-/** What a model needs from the registry that owns it (registry.ts). */
+/** Whether a model's owner can reach a kernel, and why not (the text views show). */
+export interface Standing {
+  status: "live" | "disconnected" | "offline";
+  reason: string;
+}
+
+/**
+ * What a model needs from whoever owns it: a live registry (registry.ts) or saved state
+ * (offline.ts). The owner can change once, from saved to live (`adopt`): everything that
+ * depends on it is read through `owner` at the time of use, never copied.
+ */
 export interface ModelOwner {
   readonly client: string;
-  readonly connection: Connection;
+  standing(modelId: string): Standing;
+  /** A custom message that cannot be delivered offline: the owner reports it (once per model). */
+  undeliverable(model: WidgetModel): void;
   nextSeq(): number;
   lastSeq(): number;
   send(modelId: string, data: BrowserModelMessage, buffers: (ArrayBuffer | ArrayBufferView)[]): void;
@@ -54,15 +67,19 @@ export class WidgetModel<T extends State = State> {
 
   constructor(
     readonly model_id: string,
-    private readonly owner: ModelOwner,
+    private owner: ModelOwner,
   ) {
-    this.widget_manager = { get_model: (ref) => owner.get_model(ref), create: (name, state) => owner.create(name, state) };
+    this.widget_manager = { get_model: (ref) => this.owner.get_model(ref), create: (name, state) => this.owner.create(name, state) };
+    const model = this;
     this.sync = new ModelSync({
-      client: owner.client,
-      nextSeq: () => owner.nextSeq(),
-      lastSeq: () => owner.lastSeq(),
+      get client() {
+        return model.owner.client;
+      },
+      nextSeq: () => this.owner.nextSeq(),
+      lastSeq: () => this.owner.lastSeq(),
       unavailable: () => this.unavailable(),
-      send: (data, buffers) => owner.send(model_id, data, buffers),
+      undeliverable: () => this.owner.undeliverable(this),
+      send: (data, buffers) => this.owner.send(model_id, data, buffers),
       changed: (before, local) => this.emitChanges(before, local),
       error: (entry) => this.reportError(entry),
       custom: (content, buffers) => this.emit("msg:custom", [content, buffers]),
@@ -114,15 +131,25 @@ export class WidgetModel<T extends State = State> {
 
   // --- beyond the contract -------------------------------------------------------------------
 
-  /** `live`, `closed` (by the kernel or `close()`), or `disconnected` (the kernel is gone). */
+  /** `live`, `closed` (by the kernel or `close()`), `disconnected` (the kernel is gone), or `offline` (saved state). */
   get status(): ModelStatus {
     if (this.closed) return "closed";
-    return this.owner.connection.connected ? "live" : "disconnected";
+    return this.owner.standing(this.model_id).status;
+  }
+
+  /** Why the model is not live ("the kernel died", the saved-state notice, ...); "" when live. */
+  get reason(): string {
+    return this.closed ? "the model was closed" : this.owner.standing(this.model_id).reason;
   }
 
   /** The kernel revision this model's confirmed state is at. */
   get rev(): number {
     return this.sync.rev;
+  }
+
+  /** Every synced key (confirmed or written locally). */
+  keys(): string[] {
+    return this.sync.keys();
   }
 
   /** Every synced key and the value a view shows. */
@@ -163,9 +190,22 @@ export class WidgetModel<T extends State = State> {
     this.emit("status", ["closed"]);
   }
 
-  /** @internal The kernel is gone (the connection says why). */
+  /** @internal The kernel is gone, or an offline model's notice changed: views show the new standing. */
   connectionLost(): void {
-    if (!this.closed) this.emit("status", ["disconnected", this.owner.connection.reason]);
+    if (!this.closed) this.emit("status", [this.status, this.reason]);
+  }
+
+  /**
+   * @internal A live registry takes this (saved, offline) model over: the same object, so views
+   * keep rendering it. `snapshot` is the kernel's state; local writes made offline give way to
+   * it, as an update would, and change events fire for the keys whose shown value differs.
+   */
+  adopt(owner: ModelOwner, snapshot: KernelModelMessage): boolean {
+    this.owner = owner;
+    this.sync.dropLocalWrites();
+    const applied = this.apply(snapshot);
+    this.emit("status", [this.status, this.reason]);
+    return applied;
   }
 
   /** @internal An error for the views (from the kernel, or the runtime's own). */
@@ -177,8 +217,8 @@ export class WidgetModel<T extends State = State> {
 
   private unavailable(): Unavailable | null {
     if (this.closed) return { kind: "closed", reason: "the model was closed" };
-    if (!this.owner.connection.connected) return { kind: "disconnected", reason: this.owner.connection.reason };
-    return null;
+    const { status, reason } = this.owner.standing(this.model_id);
+    return status === "live" ? null : { kind: status, reason };
   }
 
   private emit(event: string, args: unknown[]): void {

@@ -5,7 +5,7 @@
 import type { Connection } from "./connection";
 import { parseModelMessage } from "./incoming";
 import { type BrowserModelMessage, envelope, type KernelModelMessage, type Values } from "./messages";
-import { WidgetModel, type ModelOwner } from "./model";
+import { WidgetModel, type ModelOwner, type Standing } from "./model";
 import { MODEL_TARGET, ProtocolError, REFERENCE_PREFIX } from "./protocol";
 import { toWire } from "./serialize";
 import type { Comm, KernelTransport } from "./transport";
@@ -32,6 +32,8 @@ export interface RegistryHooks {
   learnAssets(assets: Record<string, string> | undefined): void;
   /** A view waits for a model this page does not know (it may be worth a restore). */
   unknownWanted(): void;
+  /** The saved (offline) model of that id, handed over to this registry, if the page shows one (offline.ts). */
+  claim(modelId: string): WidgetModel | undefined;
 }
 
 export class Registry implements ModelOwner {
@@ -62,6 +64,14 @@ export class Registry implements ModelOwner {
 
   lastSeq(): number {
     return this.seq;
+  }
+
+  standing(): Standing {
+    return this.connection.connected ? { status: "live", reason: "" } : { status: "disconnected", reason: this.connection.reason };
+  }
+
+  undeliverable(): void {
+    // Only offline models are undeliverable; a live registry's models report `disconnected` instead.
   }
 
   send(modelId: string, data: BrowserModelMessage, buffers: (ArrayBuffer | ArrayBufferView)[]): void {
@@ -145,10 +155,20 @@ export class Registry implements ModelOwner {
     return model;
   }
 
-  /** A restored model's state was applied: attach its comm if this page did not open it, wake its waiters. */
-  restoredModel(model: WidgetModel): void {
-    if (!this.comms.has(model.model_id)) this.bind(this.transport.attachComm(MODEL_TARGET, model.model_id));
+  /**
+   * A model of a restore reply: its state applied to the model this page has, or to the saved
+   * one it shows (taken over: the same object becomes live), or to a new one; its comm attached
+   * if this page did not open it, its waiters woken. Null if the state was refused.
+   */
+  restoredModel(modelId: string, snapshot: KernelModelMessage): WidgetModel | null {
+    let model = this.models.get(modelId);
+    const saved = model ? undefined : this.hooks.claim(modelId);
+    if (saved) this.models.set(modelId, saved);
+    model ??= saved ?? this.ensure(modelId);
+    if (!(saved ? saved.adopt(this, snapshot) : model.apply(snapshot))) return null;
+    if (!this.comms.has(modelId)) this.bind(this.transport.attachComm(MODEL_TARGET, modelId));
     this.settle(model);
+    return model;
   }
 
   /** After a restore (or a kernel without widgets): views of unknown models stop waiting. */
@@ -181,8 +201,10 @@ export class Registry implements ModelOwner {
       this.refuse(comm.commId, error as Error);
       return;
     }
+    const saved = this.models.has(comm.commId) ? undefined : this.hooks.claim(comm.commId);
+    if (saved) this.models.set(comm.commId, saved);
     const model = this.bind(comm);
-    this.applied(model, model.apply(message) ? message : null);
+    this.applied(model, (saved ? saved.adopt(this, message) : model.apply(message)) ? message : null);
   }
 
   private refuse(modelId: string, error: Error): void {

@@ -22,6 +22,8 @@ export interface SyncHost {
   lastSeq(): number;
   /** Why nothing can be sent now, or null. */
   unavailable(): Unavailable | null;
+  /** A custom message cannot be delivered: the model is offline (saved state, no kernel). */
+  undeliverable(): void;
   send(data: BrowserModelMessage, buffers: (ArrayBuffer | ArrayBufferView)[]): void;
   /** Displayed values of these keys may have changed (`before`: what was displayed): emit `change:<key>` where they did. */
   changed(before: Map<string, unknown>, local: boolean): void;
@@ -54,6 +56,8 @@ export class ModelSync {
   private inFlight: number | null = null;
   /** A `request_state` is out: further gaps need no other one. */
   private resyncing = false;
+  /** The next snapshot replaces local writes (an offline model taken over by a live registry). */
+  private replaceWrites = false;
 
   constructor(private readonly host: SyncHost) {}
 
@@ -108,7 +112,9 @@ export class ModelSync {
     const why = this.host.unavailable();
     if (why) {
       // Reported once; the view keeps showing the values, a later save_changes tries again.
+      // Offline (saved state) nothing is reported: the values stay in the page, as documented.
       for (const [, write] of queued) write.phase = "unsaved";
+      if (why.kind === "offline") return;
       this.host.error(notDelivered(`the value of ${quoted(queued.map(([key]) => key))}`, why));
       return;
     }
@@ -138,6 +144,10 @@ export class ModelSync {
   sendCustom(content: unknown, buffers: (ArrayBuffer | ArrayBufferView)[]): void {
     this.flush(true);
     const why = this.host.unavailable();
+    if (why?.kind === "offline") {
+      this.host.undeliverable();
+      return;
+    }
     if (why) {
       this.host.error(notDelivered("a custom message", why));
       return;
@@ -217,8 +227,18 @@ export class ModelSync {
     }
   }
 
+  /** The next snapshot is the kernel's (a takeover): offline local writes give way to it. */
+  dropLocalWrites(): void {
+    this.replaceWrites = true;
+  }
+
   applySnapshot(message: Snapshot): void {
     const before = this.displayed([...this.keys(), ...Object.keys(message.state)]);
+    if (this.replaceWrites) {
+      this.replaceWrites = false;
+      this.writes.clear();
+      this.inFlight = null;
+    }
     this.rev = message.rev;
     this.resyncing = false;
     this.confirmed.clear();

@@ -2,8 +2,8 @@
  * Rendering a model into an element: load its module, `initialize` once per model, `render` per
  * view, clean up; show loading, errors (with stack) and connection state in the element itself.
  */
+import BASE_STYLES from "./base.css";
 import { injectCss, loadModule } from "./loader";
-import type { WidgetManager } from "./manager";
 import type { WidgetModel } from "./model";
 import type { Callback } from "./events";
 import type { ErrorEntry } from "./protocol";
@@ -84,30 +84,23 @@ function describe(error: unknown): { message: string; stack: string } {
   return { message: String(error), stack: "" };
 }
 
-const BASE_STYLES = `
-.widgets-banner:empty { display: none; }
-.widgets-banner [data-kind] { font-size: 0.9em; }
-.widgets-banner > span { display: inline-block; padding: 2px 6px; border-radius: 3px; font-size: 0.9em; }
-.widgets-view[data-status="disconnected"] > .widgets-host,
-.widgets-view[data-status="closed"] > .widgets-host { opacity: 0.5; pointer-events: none; }
-.widgets-banner[data-kind="disconnected"] > span, .widgets-banner[data-kind="closed"] > span {
-  background: var(--jp-warn-color3, #fff3cd); color: var(--jp-warn-color0, #7a5b00); }
-.widgets-banner[data-kind="loading"] > span { color: var(--jp-ui-font-color2, #777); }
-.widgets-error { position: relative; margin: 2px 0; padding: 4px 24px 4px 8px; border-left: 3px solid var(--jp-error-color1, #d32f2f);
-  background: var(--jp-error-color3, #fdecea); color: var(--jp-error-color0, #8b0000); font-size: 0.9em; }
-.widgets-error pre { margin: 4px 0 0; max-height: 20em; overflow: auto; font-size: 0.85em; white-space: pre-wrap; }
-.widgets-dismiss { position: absolute; top: 2px; right: 4px; border: none; background: none; cursor: pointer; color: inherit; }
-`;
-
 let stylesInjected = false;
 
+/** The runtime's styles, once per page: the page's own `style[data-widgets-base]` if it has one (an exported page). */
 function ensureBaseStyles(): void {
   if (stylesInjected || typeof document === "undefined") return;
   stylesInjected = true;
+  if (document.querySelector("style[data-widgets-base]")) return;
   const style = document.createElement("style");
   style.dataset.widgetsBase = "";
   style.textContent = BASE_STYLES;
   document.head.append(style);
+}
+
+/** Where a view gets its model and the model's sources: a live manager, or saved state (offline.ts). */
+export interface ModelSource {
+  get_model(ref: string): Promise<WidgetModel>;
+  asset(hash: string): Promise<string>;
 }
 
 /** A view of one model in one element; `dispose()` when the output goes away. */
@@ -132,8 +125,8 @@ export class View {
     el.replaceChildren(this.banner, this.host);
   }
 
-  /** Wait for the model (as long as the kernel lives), load its module, render. Never throws. */
-  async render(manager: WidgetManager): Promise<void> {
+  /** Wait for the model (as long as the kernel lives, or from saved state), load its module, render. Never throws. */
+  async render(manager: ModelSource): Promise<void> {
     this.setBanner("loading", "Loading widget…");
     try {
       const model = await manager.get_model(this.modelId);
@@ -159,7 +152,7 @@ export class View {
         this.dispose();
         return;
       }
-      if (model.status !== "live") this.showStatus(model.status);
+      if (model.status !== "live") this.showStatus(model.status, model.reason);
     } catch (error) {
       if (!this.disposed) this.showError(error);
     }
@@ -182,8 +175,10 @@ export class View {
     if (kind) this.banner.append(Object.assign(document.createElement("span"), { textContent: text }));
   }
 
+  /** The banner for a model's status; an offline model shows its reason as a notice (none: no banner), undimmed. */
   showStatus(status: string, reason?: string): void {
-    if (status === "disconnected") this.setBanner("disconnected", `Disconnected: ${reason || "the kernel is gone"}. Changes are not saved.`);
+    if (status === "offline") this.setBanner(reason ? "disconnected" : null, reason ?? "");
+    else if (status === "disconnected") this.setBanner("disconnected", `Disconnected: ${reason || "the kernel is gone"}. Changes are not saved.`);
     else if (status === "closed") this.setBanner("closed", "This widget was closed in the kernel.");
     else this.setBanner(null);
     this.el.dataset.status = status;
