@@ -8,7 +8,7 @@ WITH_VENV := PATH="$(CURDIR)/$(BIN):$$PATH"
 # ranges in package.json), with the last ipykernel before subshells. It reuses the built frontend.
 OLDEST := .venv-oldest
 OLDEST_PINS := "jupyterlab==4.0.3" "notebook==7.0.0" "ipykernel==6.29.5" "pytest>=8" "playwright>=1.50"
-OLDEST_TESTS := $(OLDEST)/bin/pytest -m oldest tests/e2e/test_widgets_in_browser.py tests/e2e/test_versions.py
+OLDEST_TESTS := $(OLDEST)/bin/pytest -m oldest tests/e2e/test_widgets_in_browser.py tests/e2e/test_versions.py tests/e2e/test_saved_notebook.py
 
 .PHONY: demo test test-oldest lint build chromium bench clean
 

@@ -6,8 +6,11 @@ several times, frameworks interleaved. In the page, an init script polls every a
 
 - shown: the first frame in which the notebook's saved outputs are attached (a
   `.jp-OutputArea-child` in the notebook panel) — what the user first sees of the notebook;
-- live: the first frame in which all 200 views show their value (`.reload-value` text equal to
-  the model's value, which only a live model can give: the saved output holds no state).
+- all_shown: the first frame in which all 200 views show their value (`.reload-value` text): ours
+  from the state saved with the notebook (docs/sharing.md), before the kernel answers;
+- live: the first frame in which all 200 views show their value and none is offline any more
+  (ours: no `.widgets-view[data-status=offline]`, the kernel took the saved models over;
+  anywidget saves no state here, so its views show values only once live).
 
 Reports the median of shown→live (the figure the issue's 0.3 s target is about) and of
 navigation→shown, and with `--profile` a Chromium CPU profile of one more reload per framework,
@@ -73,7 +76,7 @@ CELL = (
 # in which every view shows a value, and on the kernel websocket: its opening, the restore request
 # and its reply (the first frame naming "models").
 PROBE_JS = f"""(() => {{
-  const r = window.__reload = {{ shown: null, live: null, views: 0, first_view: null, ws_open: null,
+  const r = window.__reload = {{ shown: null, live: null, views: 0, first_view: null, all_shown: null, ws_open: null,
                                  restore_sent: null, restore_reply: null }};
   const stamp = (key) => {{ if (r[key] === null) r[key] = performance.now(); }};
   const text = (data) => typeof data === "string" ? data : new TextDecoder().decode(data);
@@ -103,7 +106,10 @@ PROBE_JS = f"""(() => {{
       for (const v of views) if (v.textContent !== "" && v.textContent !== "undefined") live++;
       r.views = live;
       if (live > 0) stamp("first_view");
-      if (live >= {WIDGETS}) {{ r.live = now; return; }}
+      if (live >= {WIDGETS}) {{
+        stamp("all_shown");
+        if (!document.querySelector(".widgets-view[data-status=offline]")) {{ r.live = now; return; }}
+      }}
     }}
     requestAnimationFrame(poll);
   }};
@@ -136,7 +142,7 @@ def reload_once(page: Page, profile: bool = False) -> dict[str, Any]:
     page.wait_for_function("() => window.__reload && window.__reload.live !== null", timeout=300_000)
     result: dict[str, Any] = page.evaluate("() => ({ ...window.__reload })")
     result["ms"] = result["live"] - result["shown"]
-    for key in ("ws_open", "restore_sent", "restore_reply", "first_view"):  # relative to shown
+    for key in ("ws_open", "restore_sent", "restore_reply", "first_view", "all_shown"):  # relative to shown
         result[f"{key}_rel"] = None if result[key] is None else result[key] - result["shown"]
     if cdp:
         # The profile's clock (µs) against the page's performance.now(): read both at once.
@@ -210,7 +216,7 @@ def run(reloads: int, profile: bool) -> dict[str, Any]:
         runs = results[fw]["runs"]
         results[fw]["ms"] = statistics.median(r["ms"] for r in runs)
         results[fw]["shown"] = statistics.median(r["shown"] for r in runs)
-        for key in ("ws_open", "restore_sent", "restore_reply", "first_view"):
+        for key in ("ws_open", "restore_sent", "restore_reply", "first_view", "all_shown"):
             values = [r[f"{key}_rel"] for r in runs if r[f"{key}_rel"] is not None]
             results[fw][key] = statistics.median(values) if values else None
     return results
@@ -229,7 +235,7 @@ def main() -> None:
         print(f"{fw:<12}{results[fw]['ms']:>24.0f}{results[fw]['shown']:>26.0f}   {runs}")
     print("milestones, ms after shown (median; negative: before the notebook was shown):")
     for fw in FRAMEWORKS:
-        marks = [(k, results[fw][k]) for k in ("ws_open", "restore_sent", "restore_reply", "first_view")]
+        marks = [(k, results[fw][k]) for k in ("ws_open", "restore_sent", "restore_reply", "first_view", "all_shown")]
         print(f"  {fw:<10} " + ", ".join(f"{k} {'-' if v is None else f'{v:.0f}'}" for k, v in marks))
     print(
         f"{WIDGETS} widgets in 4 cells of {PER_CELL}; median of {args.reloads} reloads; frames polled with "
