@@ -163,7 +163,7 @@ def decode(source: str | bytes | JSONDict) -> dict[str, JSONDict]:
     out: dict[str, JSONDict] = {}
     for model_id, entry in doc["models"].items():
         cls = classes[entry[0]]
-        values = _copy(entry[1])
+        values = serialize.copy_json(entry[1])
         if len(entry) == 4:
             for path, text in zip(entry[2], entry[3], strict=True):
                 parent: Any = values
@@ -178,14 +178,6 @@ def decode(source: str | bytes | JSONDict) -> dict[str, JSONDict]:
             "state": dict(zip(cls["keys"], values, strict=True)),
         }
     return out
-
-
-def _copy(value: Any) -> Any:
-    if type(value) is list:
-        return [_copy(v) for v in value]
-    if type(value) is dict:
-        return {k: _copy(v) for k, v in value.items()}
-    return value
 
 
 def _check(doc: Any) -> None:

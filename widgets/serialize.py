@@ -145,3 +145,13 @@ def from_json(value: Any, resolve: Resolver) -> Any:
                 result[key] = new
         return value if result is None else result
     return value
+
+
+def copy_json(value: Any) -> Any:
+    """A copy of a JSON value whose lists and dicts are new (binary and scalars shared), as copy.ts's
+    deepCopy: for values handed to code that may mutate them."""
+    if type(value) is list:
+        return [copy_json(v) for v in value]
+    if type(value) is dict:
+        return {k: copy_json(v) for k, v in value.items()}
+    return value

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Literal
 from ..buffers import insert_buffers, is_ndarray
 from ..patch import MAX_PATCH_OPS, Op, PatchError, apply_patch, make_patch
 from ..protocol import CONTROL_TARGET, MODEL_TARGET, REFERENCE_PREFIX, JSONDict, envelope
-from ..serialize import to_json
+from ..serialize import copy_json, to_json
 
 
 @dataclass
@@ -121,15 +121,6 @@ def smaller_patch(base: Any, value: Any) -> list[Op] | None:
     return ops if text < js_length(to_json(value)[0]) else None
 
 
-def _copy(value: Any) -> Any:
-    """A copy of a confirmed value for views (copy.ts's deepCopy): containers copied, binary shared."""
-    if type(value) is list:
-        return [_copy(v) for v in value]
-    if type(value) is dict:
-        return {k: _copy(v) for k, v in value.items()}
-    return value
-
-
 # --- one model ------------------------------------------------------------------------------
 
 
@@ -181,7 +172,7 @@ class FrontendModel:
         if key not in self.confirmed:
             return None
         if key not in self._copies:
-            self._copies[key] = _copy(self.confirmed[key])
+            self._copies[key] = copy_json(self.confirmed[key])
         return self._copies[key]
 
     @property
