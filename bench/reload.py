@@ -46,7 +46,8 @@ from tests.e2e.jupyter import (
     write_notebook,
 )
 
-FRAMEWORKS = ["widgets", "anywidget"]
+# "widgets-unsaved": ours with the notebook's saved state switched off (`save_state: false`), as before it existed
+FRAMEWORKS = ["widgets", "widgets-unsaved", "anywidget"]
 WIDGETS = 200
 PER_CELL = 50
 RELOADS = 5
@@ -62,6 +63,7 @@ SETUP = {
     "widgets": "import traitlets, widgets\nBase = widgets.Model\n",
     "anywidget": "import traitlets, anywidget\nBase = anywidget.AnyWidget\n",
 }
+SETUP["widgets-unsaved"] = SETUP["widgets"]
 CLASS = f"""
 class Value(Base):
     _esm = {ESM!r}
@@ -127,6 +129,11 @@ def prepare(browser: Browser, server: Server, framework: str) -> Notebook:
     notebook.run_all()
     page.wait_for_function(f"() => window.__reload.views >= {WIDGETS}", timeout=300_000)
     notebook.wait_for_kernel()
+    if framework == "widgets-unsaved":
+        page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.context.model"
+            ".setMetadata('widgets-state', { save_state: false })"
+        )
     notebook.save()
     return notebook
 
