@@ -4,6 +4,7 @@ Public API (the whole of it)::
 
     Model            base class; traits tagged sync=True live in the kernel and the browser
     register         let the browser create instances of a Model class by name
+    command          mark a Model method as callable from its views (`await model.invoke(name, args)`)
     Array            trait for numpy arrays and bytes-likes (sent as buffers, compared by identity)
     set_protocol     "auto" | "widgets" | "anywidget": the protocol models opened from now on speak
                      (also the WIDGETS_PROTOCOL environment variable; docs/hosts.md)
@@ -15,6 +16,7 @@ Public API (the whole of it)::
 document (docs/protocol.md) and `widgets.nbconvert` is nbconvert's preprocessor (docs/sharing.md).
 """
 
+from .commands import command
 from .export import save_html, to_html
 from .hosts import set_protocol
 from .model import Model
@@ -23,7 +25,17 @@ from .registry import ensure_targets as _ensure_targets
 from .registry import register
 from .traits import Array
 
-__all__ = ["MIMETYPE", "PROTOCOL_VERSION", "Array", "Model", "register", "save_html", "set_protocol", "to_html"]
+__all__ = [
+    "MIMETYPE",
+    "PROTOCOL_VERSION",
+    "Array",
+    "Model",
+    "command",
+    "register",
+    "save_html",
+    "set_protocol",
+    "to_html",
+]
 __version__ = "0.1.0"
 
 _ensure_targets()

@@ -15,7 +15,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from . import serialize
 from .buffers import insert_buffers
+from .commands import Outcome, unsendable
 from .flusher import LOCK
 from .hosts import warn_once
 from .incoming import json_problem
@@ -291,7 +293,43 @@ class CompatSync(ModelSync):
         except Exception as error:  # a bug of ours must not reach the kernel's main loop
             self._report({**handler_error(error), "kind": "bad_message"})
 
+    def answer(self, outcome: Outcome) -> None:
+        """anywidget's `anywidget-command-response` (its wire has no errors: they are logged, the response is null)."""
+        with LOCK:
+            if self.closed or self.comm is None or outcome.call_id is None:
+                if outcome.error is not None:
+                    self.send_error({"kind": outcome.error["kind"], "message": outcome.error["message"]})
+                return
+            if self.dirty:
+                self.flush()
+            response: Any = None
+            extra = outcome.extra
+            if outcome.error is None:
+                try:
+                    wire, binaries = serialize.to_json(outcome.value)
+                    if binaries:
+                        raise TypeError("binary data inside the result: return it as the buffers of (value, buffers)")
+                    response = wire
+                except TypeError as error:
+                    outcome = unsendable(outcome, error)
+            if outcome.error is not None:
+                self._log_command_error(outcome)
+                extra = []
+            content = {"id": outcome.call_id, "kind": "anywidget-command-response", "response": response}
+            self.comm.send({"method": "custom", "content": content}, buffers=extra or None)
+
+    def _log_command_error(self, outcome: Outcome) -> None:
+        assert outcome.error is not None
+        entry: ErrorEntry = {"kind": outcome.error["kind"], "message": outcome.error["message"]}
+        if "traceback" in outcome.error:
+            entry["traceback"] = outcome.error["traceback"]
+        self.send_error(entry)
+
     def _on_compat_custom(self, data: JSONDict, buffers: list[Any]) -> None:
+        content = data.get("content")
+        if isinstance(content, dict) and content.get("kind") == "anywidget-command":
+            self.invocations.invoke_compat(content, buffers)
+            return
         problem = json_problem(data.get("content"))
         if problem:
             raise ProtocolError("bad_message", f"custom message refused: {problem}")

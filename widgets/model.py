@@ -11,12 +11,13 @@ import contextvars
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from traitlets import HasTraits
 
 from . import assets, hosts, serialize
+from .commands import Command, collect_commands
 from .compat import COMPAT_TARGET, WIDGET_VIEW_MIMETYPE, CompatSync
 from .flusher import LOCK
 from .incoming import check_value
@@ -134,6 +135,11 @@ class Model(HasTraits, Referable, MarimoWidget):
         check_value(key, value, None if from_json is not None else trait)
         value = serialize.from_json(value, live.get)
         return value if from_json is None else from_json(value, model)
+
+    @classmethod
+    def command_table(cls) -> Mapping[str, Command]:
+        """The methods views may call by name (`@widgets.command`, or anywidget's `experimental.command`)."""
+        return collect_commands(cls)
 
     @classmethod
     def class_name(cls) -> str:

@@ -40,6 +40,7 @@ ErrorKind = Literal[
     "handler",
     "unknown_class",
     "unsendable",
+    "unknown_command",
 ]
 
 
@@ -104,6 +105,28 @@ class Custom(_Envelope):
 class Error(_Envelope):
     method: Literal["error"]
     errors: list[ErrorEntry]
+
+
+class InvokeError(TypedDict):
+    """Why an `invoke` failed; `type` and `traceback` only for `handler` (the command raised)."""
+
+    kind: ErrorKind
+    message: str
+    type: NotRequired[str]
+    traceback: NotRequired[str]
+
+
+class InvokeReply(_Envelope):
+    """The one answer to an `invoke`: `result` (binary at `buffer_paths`, then extra buffers) or `error`.
+
+    `id` is absent only when the invoke's own id was not valid.
+    """
+
+    method: Literal["invoke_reply"]
+    id: NotRequired[str]
+    result: NotRequired[Any]
+    buffer_paths: NotRequired[list[Path]]
+    error: NotRequired[InvokeError]
 
 
 class Close(_Envelope):
@@ -171,6 +194,21 @@ Create = TypedDict(
 )
 
 
+class Invoke(_Envelope):
+    """A view calls a command of the model (widgets.commands); binary in `args` at `buffer_paths`."""
+
+    method: Literal["invoke"]
+    id: str
+    name: str
+    args: NotRequired[Any]
+    buffer_paths: NotRequired[list[Path]]
+
+
+class InvokeAbort(_Envelope):
+    method: Literal["invoke_abort"]
+    id: str
+
+
 class Hello(_Envelope):
     """The data of the browser's comm_open on `widgets.control`."""
 
@@ -195,6 +233,7 @@ KERNEL_MESSAGES: dict[str, type] = {
     "update": KernelUpdate,
     "custom": Custom,
     "error": Error,
+    "invoke_reply": InvokeReply,
     "close": Close,
     "restore_reply": RestoreReply,
     "assets_reply": AssetsReply,
@@ -203,6 +242,8 @@ BROWSER_MESSAGES: dict[str, type] = {
     "update": BrowserUpdate,
     "custom": Custom,
     "request_state": RequestState,
+    "invoke": Invoke,
+    "invoke_abort": InvokeAbort,
     "create": Create,
     "hello": Hello,
     "restore": Restore,
@@ -217,6 +258,19 @@ def truncate(text: str, limit: int = MAX_MESSAGE_TEXT) -> str:
     if not text.isascii():
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
+
+
+def traceback_text(error: BaseException, summary: str, skip: int = 0) -> str:
+    """The traceback of an exception user code raised, as Python prints it (cut to 20,000 characters),
+    without the first `skip` frames (ours, that called the user's code)."""
+    import traceback  # only on error paths: keeps `import widgets` fast
+
+    frames = error.__traceback__
+    for _ in range(skip):
+        if frames is not None and frames.tb_next is not None:
+            frames = frames.tb_next
+    text = "".join(traceback.format_tb(frames))
+    return truncate(f"Traceback (most recent call last):\n{text}{summary}\n", 20_000)
 
 
 class ProtocolError(Exception):
@@ -286,6 +340,13 @@ def check_seq(seq: object) -> int:
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         raise ProtocolError("bad_message", f"'seq' must be an integer from 1 to {MAX_SEQ}")
     return seq
+
+
+def check_id(value: object, name: str) -> str:
+    """An id the reply repeats (an invoke's `id`): 1..64 characters of [A-Za-z0-9_-]."""
+    if not isinstance(value, str) or not _is_id(value):
+        raise ProtocolError("bad_message", f"'{name}' must be a string of 1 to 64 characters from [A-Za-z0-9_-]")
+    return value
 
 
 def check_request(request: object) -> str | None:

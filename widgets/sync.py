@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from traitlets import TraitError
 
 from . import serialize
 from .buffers import insert_buffers
+from .commands import Command, Invocations, Outcome, reply_message, unsendable
 from .flusher import FLUSHER, LOCK
 from .incoming import Clients, check_update, json_problem, mentioned_keys
 from .patch import MAX_PATCH_OPS, PatchError, apply_patch, make_patch
@@ -33,6 +34,7 @@ from .protocol import (
     check_seq,
     envelope,
     error_message,
+    traceback_text,
     truncate,
 )
 from .serialize import Binaries
@@ -63,21 +65,17 @@ class SyncedModel(Protocol):
 
     def message_callbacks(self) -> list[MessageCallback]: ...
 
+    def command_table(self) -> Mapping[str, Command]:
+        """The commands views may invoke (widgets.commands.collect_commands of the model's class)."""
+
     def describe(self, manager: Any, include_all_assets: bool) -> JSONDict:
         """`class`, `esm`, `css`, `assets` and `read_only` of open/state/restore."""
 
 
 def handler_error(error: BaseException, key: str | None = None) -> ErrorEntry:
     """An error entry for an exception raised by user code, with its traceback (its message truncated)."""
-    import traceback  # only on this error path: keeps `import widgets` fast
-
     summary = truncate(f"{type(error).__name__}: {error}")
-    frames = "".join(traceback.format_tb(error.__traceback__))
-    entry: ErrorEntry = {
-        "kind": "handler",
-        "message": summary,
-        "traceback": truncate(f"Traceback (most recent call last):\n{frames}{summary}\n", 20_000),
-    }
+    entry: ErrorEntry = {"kind": "handler", "message": summary, "traceback": traceback_text(error, summary)}
     if key is not None:
         entry["key"] = key
     return entry
@@ -141,6 +139,14 @@ class ModelSync:
         # The last `seq` read from each browser client, to acknowledge in a `state` snapshot (a
         # client that lost an update to a gap still settles), and the session each is bound to.
         self.clients = Clients()
+        self._invocations: Invocations | None = None
+
+    @property
+    def invocations(self) -> Invocations:
+        """The commands views invoked on this comm, made at the first invoke."""
+        if self._invocations is None:
+            self._invocations = Invocations(self.model, self.answer)
+        return self._invocations
 
     # --- outgoing -------------------------------------------------------------------------
 
@@ -370,6 +376,23 @@ class ModelSync:
         message = envelope("custom", content=value, buffer_paths=[["content", *p] for p, _ in binaries])
         return message, [b for _, b in binaries] + extra
 
+    def answer(self, outcome: Outcome) -> None:
+        """Send an invoke's one `invoke_reply`, after any pending update (a command's trait changes
+        reach the browser before its result, in their own update)."""
+        with LOCK:
+            if self.closed or self.comm is None:
+                return
+            if self.dirty:
+                self.flush()
+            try:
+                message, buffers = reply_message(outcome)
+                self.comm.send(message, buffers=buffers or None)
+            except Exception as error:  # the result cannot be serialized or encoded
+                if outcome.error is not None:
+                    raise
+                message, buffers = reply_message(unsendable(outcome, error))
+                self.comm.send(message, buffers=buffers or None)
+
     def send_error(self, *entries: ErrorEntry) -> None:
         with LOCK:
             if not self.closed and self.comm is not None:
@@ -424,6 +447,10 @@ class ModelSync:
                     if buffers:
                         raise ProtocolError("bad_buffer", "request_state carries no buffers")
                     self.send_state(client=client)
+                elif method == "invoke":
+                    self.invocations.invoke(data, buffers)
+                elif method == "invoke_abort":
+                    self.invocations.abort(data, buffers)
                 else:
                     raise ProtocolError("bad_message", f"unknown method {truncate(method, 40)!r}")
         except ProtocolError as error:
@@ -505,3 +532,5 @@ class ModelSync:
             self.dirty.clear()
             self.shadow.clear()
             self.clients.clear()
+            if self._invocations is not None:
+                self._invocations.close()

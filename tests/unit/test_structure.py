@@ -24,17 +24,18 @@ LAYERS = {
     "assets": 0,
     "flusher": 1,
     "hosts": 0,
-    "sync": 3,
-    "compat": 4,  # beside sync in the chain: a ModelSync speaking anywidget's protocol
-    "marimo": 4,  # ipywidgets' comm/get_state/set_state, a base of Model (what mo.ui.anywidget reads)
-    "model": 5,
-    "registry": 6,
-    "saved": 6,  # the state document of models (beside registry: neither needs the other)
-    "export": 7,  # HTML pages of a state document
-    "nbconvert": 8,  # imported by nbconvert only (entry point, config), never by `import widgets`
+    "commands": 3,  # the invokes of one comm: run by sync and compat, knows neither
+    "sync": 4,
+    "compat": 5,  # beside sync in the chain: a ModelSync speaking anywidget's protocol
+    "marimo": 5,  # ipywidgets' comm/get_state/set_state, a base of Model (what mo.ui.anywidget reads)
+    "model": 6,
+    "registry": 7,
+    "saved": 7,  # the state document of models (beside registry: neither needs the other)
+    "export": 8,  # HTML pages of a state document
+    "nbconvert": 9,  # imported by nbconvert only (entry point, config), never by `import widgets`
 }
 # Lazy imports kept out of `import widgets` for its speed (bench/core.py measures it).
-LAZY_OK = {"comm", "json", "traceback", "numpy", "hashlib", "logging", "importlib", "html"}
+LAZY_OK = {"comm", "json", "traceback", "numpy", "hashlib", "logging", "importlib", "html", "asyncio", "inspect"}
 
 
 def _tree(name: str) -> ast.Module:

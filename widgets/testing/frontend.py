@@ -28,6 +28,7 @@ from ..buffers import insert_buffers, is_ndarray
 from ..patch import MAX_PATCH_OPS, Op, PatchError, apply_patch, make_patch
 from ..protocol import CONTROL_TARGET, MODEL_TARGET, REFERENCE_PREFIX, JSONDict, envelope
 from ..serialize import copy_json, to_json
+from .commands import Invocation
 
 
 @dataclass
@@ -151,6 +152,7 @@ class FrontendModel:
     css_hash: str | None = None
     errors: list[JSONDict] = field(default_factory=list)
     custom: list[tuple[Any, list[bytes]]] = field(default_factory=list)
+    invocations: dict[str, Invocation] = field(default_factory=dict)
     closed: bool = False
     gaps: int = 0
     _copies: dict[str, Any] = field(default_factory=dict)
@@ -241,6 +243,51 @@ class FrontendModel:
         self.frontend.send_to_model(self.model_id, envelope("custom", content=_wire(content)), extra=buffers)
         self.frontend.send_outbox()
 
+    def start_invoke(self, name: str, args: Any = None, buffers: list[bytes] | None = None) -> Invocation:
+        """Send an `invoke` of command `name` (binary inside `args` as buffers, then the extra `buffers`)
+        without waiting; its reply lands in the returned Invocation. Sent after the values saved before it."""
+        call_id = self.frontend.next_invoke_id()
+        call = self.invocations[call_id] = Invocation(call_id, name)
+        if self.closed:
+            call.reply = {"error": {"kind": "closed", "message": "the model was closed"}}
+            return call
+        self._flush(now=True)
+        message = envelope("invoke", id=call_id, name=name, args=_wire(args))
+        self.frontend.send_to_model(self.model_id, message, extra=buffers)
+        self.frontend.send_outbox()
+        return call
+
+    def invoke(self, name: str, args: Any = None, buffers: list[bytes] | None = None, timeout: float = 10.0) -> Any:
+        """`await model.invoke(name, args, {buffers})`: the command's result, or CommandError (with the
+        Python exception's type, message and traceback). The reply's extra buffers: `invocations[id].buffers`."""
+        call = self.start_invoke(name, args, buffers)
+        self.frontend.wait_for(lambda: call.done, timeout)
+        return call.outcome()
+
+    def abort_invoke(self, call: Invocation) -> None:
+        """The caller's signal aborted: `invoke_abort` goes to the kernel, the call fails at once."""
+        if call.done:
+            return
+        call.aborted = True
+        self.frontend.send_to_model(self.model_id, envelope("invoke_abort", id=call.call_id))
+        self.frontend.send_outbox()
+
+    def fail_invocations(self, kind: str, message: str) -> None:
+        """Every call still waiting fails at once (the model closed), as in the browser."""
+        for call in self.invocations.values():
+            if not call.done:
+                call.reply = {"error": {"kind": kind, "message": message}}
+
+    def _on_invoke_reply(self, data: JSONDict) -> None:
+        call = self.invocations.get(data.get("id", ""))
+        if call is None:
+            self.errors.append({"kind": "bad_message", "message": f"a reply to an invoke never sent: {data.get('id')}"})
+        elif call.done:
+            call.late += 1
+        else:
+            call.reply = data
+            call.buffers = data.pop("extra", [])
+
     def request_state(self) -> None:
         """Ask for a `state` snapshot; only one is asked for until it arrives."""
         if self.resyncing:
@@ -274,6 +321,8 @@ class FrontendModel:
             self._apply_update(data)
         elif method == "custom":
             self.custom.append((data.get("content"), data.get("extra", [])))
+        elif method == "invoke_reply":
+            self._on_invoke_reply(data)
         elif method == "error":
             self.errors.extend(data.get("errors", []))
 
@@ -365,6 +414,7 @@ class Frontend:
         self.last_seq = 0
         self._control_id: str | None = None
         self._requests = 0
+        self._invokes = 0
         self._asked: set[str] = set()
         self._outbox: deque[_Outgoing] = deque()
         self._held_back: list[tuple[str, str, JSONDict, list[bytes], str | None]] | None = None
@@ -390,6 +440,10 @@ class Frontend:
         return json.loads(raw)  # type: ignore[no-any-return]
 
     # --- browser -> kernel ---------------------------------------------------------------
+
+    def next_invoke_id(self) -> str:
+        self._invokes += 1
+        return f"i{self._invokes}"
 
     def next_seq(self) -> int:
         self.last_seq += 1
@@ -490,12 +544,14 @@ class Frontend:
         if kind == "comm_close":
             if comm_id in self.models:
                 self.models[comm_id].closed = True
+                self.models[comm_id].fail_invocations("closed", "the model was closed")
             self.closed_comms.append((comm_id, data))
             return
         extra: list[memoryview] = []
+        with_extra = data.get("method") in ("custom", "invoke_reply")
         if buffers or data.get("buffer_paths"):
-            extra = insert_buffers(data, [memoryview(b) for b in buffers], extra=data.get("method") == "custom")
-        if data.get("method") == "custom":
+            extra = insert_buffers(data, [memoryview(b) for b in buffers], extra=with_extra)
+        if with_extra:
             data["extra"] = [bytes(b) for b in extra]
         self.assets.update(data.get("assets") or {})
         if comm_id == self._control_id:
@@ -539,6 +595,11 @@ class Frontend:
         if reference.startswith(REFERENCE_PREFIX):
             reference = reference[len(REFERENCE_PREFIX) :]
         return self.models[reference]
+
+    def invoke(self, model: Any, name: str, args: Any = None, buffers: list[bytes] | None = None) -> Any:
+        """Call command `name` of a kernel `Model` as a view would (`FrontendModel.invoke`): its result,
+        or CommandError with the exception's `type`, `message` and `traceback`."""
+        return self.model(model).invoke(name, args, buffers)
 
     def restore(self) -> list[FrontendModel]:
         """Ask the kernel for every live model (a page reload) and return them."""
