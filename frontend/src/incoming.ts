@@ -8,6 +8,7 @@ import { insertBuffers } from "./buffers";
 import type {
   Ack,
   ErrorMessage,
+  InvokeReply,
   KernelControlMessage,
   KernelModelMessage,
   KernelUpdate,
@@ -18,6 +19,8 @@ import {
   CLIENT_PATTERN,
   checkVersion,
   type ErrorEntry,
+  INVOKE_ERROR_KINDS,
+  INVOKE_ID_PATTERN,
   KERNEL_ERROR_KINDS,
   MAX_DEPTH,
   MAX_SEQ,
@@ -29,6 +32,7 @@ import {
 type Data = Record<string, unknown>;
 
 const KERNEL_KINDS = new Set<string>(KERNEL_ERROR_KINDS);
+const INVOKE_KINDS = new Set<string>(INVOKE_ERROR_KINDS);
 const MAX_TRACEBACK = 20_000;
 
 function bad(message: string): never {
@@ -129,6 +133,35 @@ function checkUpdate(data: Data): asserts data is Data & KernelUpdate {
   if (has(data, "errors")) checkErrors(data.errors);
 }
 
+/** An `invoke_reply`: a valid `id`, exactly one of `result` / `error`, binary only under `result`. */
+function checkInvokeReply(data: Data): asserts data is Data & InvokeReply {
+  const id = field(data, "id");
+  if (typeof id !== "string" || !INVOKE_ID_PATTERN.test(id)) bad(`'id' must be 1 to 64 of [A-Za-z0-9_-], got ${preview(id)}`);
+  if (has(data, "result") === has(data, "error")) bad("an 'invoke_reply' carries exactly one of 'result' and 'error'");
+  if (has(data, "error")) {
+    const error = data.error;
+    if (!isRecord(error) || typeof error.kind !== "string" || typeof error.message !== "string") {
+      bad(`'error' must be {kind, message}, got ${preview(error)}`);
+    }
+    if (!INVOKE_KINDS.has(error.kind)) bad(`'error' has a kind an invoke cannot fail with: ${preview(error.kind)}`);
+    optionalString(error, "type");
+    optionalString(error, "traceback");
+    error.message = truncate(error.message);
+    if (typeof error.traceback === "string") error.traceback = truncate(error.traceback, MAX_TRACEBACK);
+  }
+  const paths = field(data, "buffer_paths");
+  if (Array.isArray(paths) && paths.some((path) => !Array.isArray(path) || path[0] !== "result")) {
+    bad("the buffer paths of an 'invoke_reply' lead under 'result'");
+  }
+}
+
+/** The id of what looks like an `invoke_reply` (to reject that call when the reply is refused), else null. */
+export function invokeIdOf(raw: unknown): string | null {
+  if (!isRecord(raw) || field(raw, "method") !== "invoke_reply") return null;
+  const id = field(raw, "id");
+  return typeof id === "string" && INVOKE_ID_PATTERN.test(id) ? id : null;
+}
+
 /** Version, method, nesting: what every message must pass before its own fields are looked at. */
 function checkEnvelope(data: unknown): Data & { method: string } {
   if (!isRecord(data)) bad(`message data must be an object, got ${preview(data)}`);
@@ -158,10 +191,13 @@ export function parseModelMessage(
     case "error":
       checkErrors(field(data, "errors"));
       break;
+    case "invoke_reply":
+      checkInvokeReply(data);
+      break;
     default:
       bad(`unknown method ${preview(data.method)} on a model comm`);
   }
-  const extra = insertBuffers(data, buffers, data.method === "custom");
+  const extra = insertBuffers(data, buffers, data.method === "custom" || data.method === "invoke_reply");
   return { message: data as unknown as KernelModelMessage, extra };
 }
 

@@ -3,7 +3,7 @@
  * and comm. incoming.ts checks that kernel data really has these shapes before anything is applied.
  */
 import type { Operation } from "./patch";
-import { type ErrorEntry, PROTOCOL_VERSION } from "./protocol";
+import { type ErrorEntry, type InvokeErrorKind, PROTOCOL_VERSION } from "./protocol";
 
 export type BufferPath = (string | number)[];
 export type Values = Record<string, unknown>;
@@ -57,7 +57,22 @@ export interface ErrorMessage extends Base<"error"> {
   request?: string;
 }
 
-export type KernelModelMessage = OpenMessage | StateMessage | KernelUpdate | CustomMessage | ErrorMessage;
+/** Why a command call failed (`error` of an `invoke_reply`). */
+export interface InvokeFailure {
+  kind: InvokeErrorKind;
+  message: string;
+  type?: string;
+  traceback?: string;
+}
+
+/** The one answer to an `invoke`: `result` (buffers under `["result", ...]`, extra buffers after) or `error`. */
+export interface InvokeReply extends Base<"invoke_reply">, Framed {
+  id: string;
+  result?: unknown;
+  error?: InvokeFailure;
+}
+
+export type KernelModelMessage = OpenMessage | StateMessage | KernelUpdate | CustomMessage | ErrorMessage | InvokeReply;
 
 // --- kernel -> browser, widgets.control ------------------------------------------------------
 
@@ -101,7 +116,19 @@ export interface CreateMessage extends Base<"create">, Framed {
 /** The `data` of a browser `comm_close` on widgets.model. */
 export type CloseMessage = Base<"close">;
 
-export type BrowserModelMessage = BrowserUpdate | CustomMessage | RequestState | CreateMessage | CloseMessage;
+/** A call of a Python command; buffers beyond `buffer_paths` are the call's extra buffers. */
+export interface InvokeMessage extends Base<"invoke">, Framed {
+  id: string;
+  name: string;
+  args: unknown;
+}
+
+/** The browser gave up on an `invoke` (its signal aborted, its view went away). */
+export interface InvokeAbort extends Base<"invoke_abort"> {
+  id: string;
+}
+
+export type BrowserModelMessage = BrowserUpdate | CustomMessage | RequestState | CreateMessage | CloseMessage | InvokeMessage | InvokeAbort;
 
 // --- browser -> kernel, widgets.control ------------------------------------------------------
 

@@ -2,6 +2,7 @@
  * The model a view gets: a superset of anywidget's front-end model contract.
  * Mirrors widgets/model.py; the wire work is done by ModelSync (sync.ts).
  */
+import { Commands, type InvokeOptions, type InvokeResult } from "./commands";
 import type { Unavailable } from "./connection";
 import { type Callback, Emitter } from "./events";
 import type { BrowserModelMessage, KernelModelMessage, Snapshot } from "./messages";
@@ -63,6 +64,7 @@ export class WidgetModel<T extends State = State> {
   ready = false;
   private closed = false;
   private readonly sync: ModelSync;
+  private readonly commands: Commands;
   private readonly events = new Emitter();
 
   constructor(
@@ -84,6 +86,15 @@ export class WidgetModel<T extends State = State> {
       error: (entry) => this.reportError(entry),
       custom: (content, buffers) => this.emit("msg:custom", [content, buffers]),
       snapshot: (body) => this.takeSnapshot(body),
+      reply: (message, extra) => this.commands.reply(message, extra),
+      replyRefused: (id, kind, message) => this.commands.refused(id, kind, message),
+    });
+    this.commands = new Commands({
+      get client() {
+        return model.owner.client;
+      },
+      unavailable: () => this.unavailable(),
+      send: (data, buffers) => this.owner.send(model_id, data, buffers),
     });
   }
 
@@ -119,6 +130,28 @@ export class WidgetModel<T extends State = State> {
   /** A custom message to the kernel's `on_msg` callbacks. `callbacks` is accepted for compatibility. */
   send(content: unknown, _callbacks?: unknown, buffers: (ArrayBuffer | ArrayBufferView)[] = []): void {
     this.sync.sendCustom(content, buffers);
+  }
+
+  /**
+   * Call the Python model's command `name` (a method marked `@widgets.command`) with `args` and
+   * wait for its return value (binary decoded as in synced values). Rejects with an InvokeError
+   * (`kind`, `type`, `message`, `traceback`) when it raised or could not run; at once when the
+   * model is closed, the kernel gone, or there is none (saved state); with `signal.reason` when
+   * `signal` aborts. Values saved before the call reach the kernel before it.
+   */
+  invoke<R = unknown>(name: string, args?: unknown, options?: InvokeOptions): Promise<R> {
+    return this.call(name, args, options).then(({ result }) => result as R);
+  }
+
+  /** `invoke`, resolving to the result and the reply's extra buffers (anywidget's `experimental.invoke`). */
+  call(name: string, args?: unknown, options?: InvokeOptions): Promise<InvokeResult> {
+    if (!this.unavailable()) this.sync.flush(true);
+    return this.commands.call(name, args, options);
+  }
+
+  /** Command calls sent and not answered yet. */
+  pendingCalls(): number {
+    return this.commands.pending;
   }
 
   on(event: string, callback: Callback, context?: unknown): void {
@@ -187,11 +220,14 @@ export class WidgetModel<T extends State = State> {
   markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.commands.failAll({ kind: "closed", reason: "the model was closed" });
     this.emit("status", ["closed"]);
   }
 
   /** @internal The kernel is gone, or an offline model's notice changed: views show the new standing. */
   connectionLost(): void {
+    const why = this.unavailable();
+    if (why) this.commands.failAll(why);
     if (!this.closed) this.emit("status", [this.status, this.reason]);
   }
 

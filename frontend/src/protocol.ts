@@ -10,8 +10,7 @@ export const PROTOCOL_MAJOR = PROTOCOL_VERSION.split(".")[0] as string;
 export const MODEL_TARGET = "widgets.model";
 export const CONTROL_TARGET = "widgets.control";
 export const MIMETYPE = "application/vnd.widgets.model+json";
-/** A model inside a value travels, and reaches views, as this prefix + its id (as in ipywidgets). */
-export const REFERENCE_PREFIX = "IPY_MODEL_";
+export { ANYWIDGET_REFERENCE_PREFIX, modelIdOf, REFERENCE_PREFIX, referencedId } from "./refs";
 
 /** Operations per patch; a longer patch is `bad_patch` (senders send the whole value instead). */
 export const MAX_PATCH_OPS = 4096;
@@ -39,7 +38,13 @@ export const KERNEL_ERROR_KINDS = [
   "handler",
   "unknown_class",
   "unsendable",
+  "unknown_command",
 ] as const;
+
+/** The kinds an `invoke_reply` error may carry (docs/protocol.md, "`invoke` and `invoke_abort`"). */
+export const INVOKE_ERROR_KINDS = ["handler", "unknown_command", "bad_message", "bad_buffer", "unsendable"] as const;
+/** An invoke id: 1..64 characters of [A-Za-z0-9_-], as a client id. */
+export const INVOKE_ID_PATTERN = CLIENT_PATTERN;
 
 /**
  * Kinds only the browser reports: `view` (a view's listener threw), `disconnected` (something
@@ -49,6 +54,7 @@ export const BROWSER_ERROR_KINDS = ["view", "disconnected", "closed"] as const;
 
 export type KernelErrorKind = (typeof KERNEL_ERROR_KINDS)[number];
 export type ErrorKind = KernelErrorKind | (typeof BROWSER_ERROR_KINDS)[number];
+export type InvokeErrorKind = (typeof INVOKE_ERROR_KINDS)[number];
 
 const KINDS = new Set<string>([...KERNEL_ERROR_KINDS, ...BROWSER_ERROR_KINDS]);
 

@@ -6,15 +6,12 @@ import type { Connection } from "./connection";
 import { parseModelMessage } from "./incoming";
 import { type BrowserModelMessage, envelope, type KernelModelMessage, type Values } from "./messages";
 import { WidgetModel, type ModelOwner, type Standing } from "./model";
-import { MODEL_TARGET, ProtocolError, REFERENCE_PREFIX } from "./protocol";
+import { MODEL_TARGET, modelIdOf, ProtocolError } from "./protocol";
 import { toWire } from "./serialize";
 import type { Comm, KernelTransport } from "./transport";
 import { type Waiter, waiter } from "./waiter";
 
-/** The id a `get_model` argument names: a bare id, or a reference as values hold it. */
-export function modelIdOf(ref: string): string {
-  return ref.startsWith(REFERENCE_PREFIX) ? ref.slice(REFERENCE_PREFIX.length) : ref;
-}
+export { modelIdOf } from "./protocol";
 
 export function randomId(): string {
   const bytes = new Uint8Array(16);

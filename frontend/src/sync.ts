@@ -7,8 +7,8 @@
  */
 import { type Unavailable, notDelivered } from "./connection";
 import { deepCopy } from "./copy";
-import { parseModelMessage } from "./incoming";
-import type { Ack, BrowserModelMessage, KernelModelMessage, KernelUpdate, Snapshot } from "./messages";
+import { invokeIdOf, parseModelMessage } from "./incoming";
+import type { Ack, BrowserModelMessage, InvokeReply, KernelModelMessage, KernelUpdate, Snapshot } from "./messages";
 import { envelope } from "./messages";
 import { applyPatch, makePatch, type Operation, PatchError } from "./patch";
 import { type ErrorEntry, MAX_PATCH_OPS, ProtocolError } from "./protocol";
@@ -30,6 +30,10 @@ export interface SyncHost {
   error(entry: ErrorEntry): void;
   custom(content: unknown, buffers: DataView[]): void;
   snapshot(message: Snapshot): void;
+  /** The answer to a command call (commands.ts owns the calls). */
+  reply(message: InvokeReply, extra: DataView[]): void;
+  /** A reply to call `id` was refused: that call fails with why. */
+  replyRefused(id: string, kind: ErrorEntry["kind"], message: string): void;
 }
 
 /**
@@ -196,6 +200,9 @@ export class ModelSync {
         case "error":
           for (const entry of message.errors) this.host.error(entry);
           break;
+        case "invoke_reply":
+          this.host.reply(message, extra);
+          break;
       }
       return true;
     } catch (error) {
@@ -213,6 +220,12 @@ export class ModelSync {
       return;
     }
     const kind = error instanceof ProtocolError ? error.kind : "bad_message";
+    const callId = invokeIdOf(raw);
+    if (callId !== null) {
+      // A malformed reply fails its own call (an unknown id: nobody waits, it is dropped).
+      this.host.replyRefused(callId, kind, error instanceof Error ? error.message : String(error));
+      return;
+    }
     this.host.error({ kind, message: error instanceof Error ? error.message : String(error) });
     if (method === "state" || method === "open") this.resyncing = false;
     // A refused update may have carried a change (and our ack): ask for the state it led to.

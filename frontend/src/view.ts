@@ -1,83 +1,25 @@
 /**
  * Rendering a model into an element: load its module, `initialize` once per model, `render` per
- * view, clean up; show loading, errors (with stack) and connection state in the element itself.
+ * view (with its signal and host), clean up; show loading, errors (with stack) and connection
+ * state in the element itself. The contract's types and the once-per-model part: lifecycle.ts.
  */
 import BASE_STYLES from "./base.css";
-import { injectCss, loadModule } from "./loader";
+import { ViewHost } from "./host";
+import { experimental, initializeOnce, type Listeners, type ModelSource, moduleOf, removeListeners, scoped } from "./lifecycle";
+import { injectCss } from "./loader";
 import type { WidgetModel } from "./model";
-import type { Callback } from "./events";
 import type { ErrorEntry } from "./protocol";
 
-type Cleanup = (() => unknown) | void | undefined;
-type MaybeAsync<T> = T | Promise<T>;
-
-/** What a view module's default export provides (anywidget's contract). */
-export interface WidgetDefinition {
-  initialize?(props: { model: ViewModel }): MaybeAsync<Cleanup>;
-  render?(props: { model: ViewModel; el: HTMLElement }): MaybeAsync<Cleanup>;
-}
-
-/** The model as one view sees it: listeners it adds are removed with the view. */
-export type ViewModel = Pick<WidgetModel, "get" | "set" | "save_changes" | "send" | "on" | "off" | "widget_manager" | "model_id"> & {
-  readonly model: WidgetModel;
-};
-
-function scoped(model: WidgetModel, added: [string, Callback, unknown][]): ViewModel {
-  return {
-    model,
-    model_id: model.model_id,
-    widget_manager: model.widget_manager,
-    get: (key) => model.get(key),
-    set: ((...args: Parameters<WidgetModel["set"]>) => model.set(...args)) as WidgetModel["set"],
-    save_changes: () => model.save_changes(),
-    send: (content, callbacks, buffers) => model.send(content, callbacks, buffers),
-    on: (event, callback, context) => {
-      added.push([event, callback, context]);
-      model.on(event, callback, context);
-    },
-    off: (event, callback, context) => model.off(event, callback, context),
-  };
-}
-
-const definitions = new WeakMap<Record<string, unknown>, Promise<WidgetDefinition>>();
-
-/** The module's `{ initialize, render }`; a default-exported factory runs once per loaded module. */
-function definition(module: Record<string, unknown>): Promise<WidgetDefinition> {
-  let found = definitions.get(module);
-  if (!found) {
-    found = (async () => {
-      let exported = module.default;
-      if (typeof exported === "function") exported = await (exported as () => unknown)();
-      if (exported === null || typeof exported !== "object") {
-        throw new Error("the view module must `export default { render }` (or a function returning it)");
-      }
-      return exported as WidgetDefinition;
-    })();
-    definitions.set(module, found);
-  }
-  return found;
-}
-
-const initialized = new WeakMap<WidgetModel, Promise<void>>();
-
-/** Run `initialize` once per model; its cleanup runs when the model closes. */
-function initializeOnce(model: WidgetModel, widget: WidgetDefinition): Promise<void> {
-  let done = initialized.get(model);
-  if (!done) {
-    done = (async () => {
-      if (!widget.initialize) return;
-      const added: [string, Callback, unknown][] = [];
-      const cleanup = await widget.initialize({ model: scoped(model, added) });
-      model.on("status", (status: string) => {
-        if (status !== "closed") return;
-        for (const [event, callback, context] of added) model.off(event, callback, context);
-        if (typeof cleanup === "function") void cleanup();
-      });
-    })();
-    initialized.set(model, done);
-  }
-  return done;
-}
+export type {
+  ChildWidget,
+  Experimental,
+  InitializeProps,
+  ModelSource,
+  RenderProps,
+  ViewModel,
+  WidgetDefinition,
+  WidgetHost,
+} from "./lifecycle";
 
 function describe(error: unknown): { message: string; stack: string } {
   if (error instanceof Error) return { message: `${error.name}: ${error.message}`, stack: error.stack ?? "" };
@@ -97,20 +39,15 @@ function ensureBaseStyles(): void {
   document.head.append(style);
 }
 
-/** Where a view gets its model and the model's sources: a live manager, or saved state (offline.ts). */
-export interface ModelSource {
-  get_model(ref: string): Promise<WidgetModel>;
-  asset(hash: string): Promise<string>;
-}
-
 /** A view of one model in one element; `dispose()` when the output goes away. */
 export class View {
   readonly host: HTMLDivElement;
   private readonly banner: HTMLDivElement;
-  private model: WidgetModel | null = null;
-  private readonly added: [string, Callback, unknown][] = [];
+  private readonly added: Listeners = [];
   private cleanups: (() => unknown)[] = [];
   private disposed = false;
+  /** Aborts when the view goes away: the `signal` of `render`, and of calls made through the view. */
+  private readonly controller = new AbortController();
 
   constructor(
     readonly el: HTMLElement,
@@ -131,20 +68,28 @@ export class View {
     try {
       const model = await manager.get_model(this.modelId);
       if (this.disposed) return;
-      this.model = model;
       this.watch(model);
-      if (!model.esmHash) throw new Error(`${model.className || "this model"} has no _esm: nothing to render`);
-      const [source, css] = await Promise.all([
-        manager.asset(model.esmHash),
+      const [widget, css] = await Promise.all([
+        moduleOf(model, (hash) => manager.asset(hash)),
         model.cssHash ? manager.asset(model.cssHash) : Promise.resolve(null),
       ]);
       if (this.disposed) return;
       if (css !== null && model.cssHash) this.cleanups.push(injectCss(model.cssHash, css));
-      const widget = await definition(await loadModule(model.esmHash, source));
       await initializeOnce(model, widget);
       if (this.disposed) return;
       this.setBanner(null);
-      const cleanup = await widget.render?.({ model: scoped(model, this.added), el: this.host });
+      const signal = this.controller.signal;
+      const host = new ViewHost(manager, this.added, signal, (el, modelId) => {
+        const child = new View(el, modelId);
+        return { rendered: child.render(manager), dispose: () => child.dispose() };
+      });
+      const cleanup = await widget.render?.({
+        model: scoped(model, this.added, signal),
+        el: this.host,
+        signal,
+        host,
+        experimental: experimental(model, signal),
+      });
       if (typeof cleanup === "function") this.cleanups.push(cleanup);
       if (this.disposed) {
         // The view went away while an async render ran: undo what that render did.
@@ -220,8 +165,8 @@ export class View {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const model = this.model;
-    if (model) for (const [event, callback, context] of this.added) model.off(event, callback, context);
+    this.controller.abort(new DOMException("the view was disposed", "AbortError"));
+    removeListeners(this.added);
     for (const cleanup of this.cleanups.reverse()) {
       try {
         void cleanup();

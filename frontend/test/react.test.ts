@@ -4,7 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vite
 import { WidgetManager } from "../src/manager";
 import type { WidgetModel } from "../src/model";
 import { createRender, useModel, useModelState } from "../src/react";
-import type { ViewModel } from "../src/view";
+import { experimental, type RenderProps, scoped, type ViewModel, type WidgetHost } from "../src/lifecycle";
 import { FakeKernel, update } from "./fakeKernel";
 
 beforeAll(() => {
@@ -32,17 +32,14 @@ afterEach(async () => {
 
 /** The model as a view sees it (what View passes to `render`). */
 function viewModel(m: WidgetModel): ViewModel {
-  return {
-    model: m,
-    model_id: m.model_id,
-    widget_manager: m.widget_manager,
-    get: (key) => m.get(key),
-    set: ((...args: Parameters<WidgetModel["set"]>) => m.set(...args)) as WidgetModel["set"],
-    save_changes: () => m.save_changes(),
-    send: (content, callbacks, buffers) => m.send(content, callbacks, buffers),
-    on: (event, callback, context) => m.on(event, callback, context),
-    off: (event, callback, context) => m.off(event, callback, context),
-  };
+  return scoped(m, [], new AbortController().signal);
+}
+
+/** The props View passes to `render`, without a host (composition is tested in compose.test.ts). */
+function props(m: WidgetModel, target: HTMLElement): RenderProps {
+  const signal = new AbortController().signal;
+  const host: WidgetHost = { getWidget: () => Promise.reject(new Error("no host in this test")) };
+  return { model: viewModel(m), el: target, signal, host, experimental: experimental(m, signal) };
 }
 
 /** Render `Component` with createRender into `el`, inside act; returns the view's cleanup. */
@@ -50,7 +47,7 @@ async function render(Component: () => ReactNode): Promise<() => unknown> {
   const widget = createRender(Component);
   let cleanup: unknown;
   await act(async () => {
-    cleanup = await widget.render({ model: viewModel(model), el });
+    cleanup = await widget.render(props(model, el));
   });
   expect(typeof cleanup).toBe("function");
   const unmount = cleanup as () => unknown;
