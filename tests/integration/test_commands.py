@@ -3,7 +3,6 @@ update first, an exception, an unknown command, an async command on the kernel's
 
 from __future__ import annotations
 
-import sys
 import textwrap
 import time
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ import pytest
 from widgets.testing import CommandError
 from widgets.testing.frontend import FrontendModel
 
-from .kernel_frontend import Kernel, KernelFrontend, start_kernel
+from .kernel_frontend import KernelFrontend
 
 SETUP = """
 import asyncio, sys
@@ -46,25 +45,6 @@ class Fitter(widgets.Model):
 
 print(sys.prefix)
 """
-
-
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    started = start_kernel(tmp_path_factory.mktemp("kernel"))
-    try:
-        yield started
-    finally:
-        started.shutdown()
-
-
-@pytest.fixture(scope="module")
-def frontend(kernel: Kernel) -> Iterator[KernelFrontend]:
-    client = KernelFrontend.connect(kernel.connection_file)
-    try:
-        assert client.execute(SETUP).strip() == sys.prefix, "the kernel does not run in this venv"
-        yield client
-    finally:
-        client.disconnect()
 
 
 @pytest.fixture(autouse=True)

@@ -12,27 +12,15 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
-
-import pytest
 
 from tests.fuzz.generator import envelope
 from tests.fuzz.harness import FuzzRun
 
-from .kernel_frontend import Kernel, start_kernel
+from .kernel_frontend import Kernel
 
 _SEED = os.environ.get("WIDGETS_FUZZ_SEED") or "20261201"
 SEED = random.SystemRandom().randrange(2**32) if _SEED == "random" else int(_SEED)
 CASES = int(os.environ.get("WIDGETS_FUZZ_CASES") or 10_000)
-
-
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    started = start_kernel(tmp_path_factory.mktemp("fuzz-kernel"))
-    try:
-        yield started
-    finally:
-        started.shutdown()
 
 
 def test_fuzz_browser_to_kernel(kernel: Kernel) -> None:

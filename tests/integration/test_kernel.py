@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import sys
 import textwrap
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from widgets.protocol import MODEL_TARGET, PROTOCOL_VERSION
 from widgets.testing.frontend import FrontendModel, WireMessage
 
-from .kernel_frontend import Kernel, KernelFrontend, start_kernel
+from .kernel_frontend import Kernel, KernelFrontend
 
 COUNTER_ESM = "export default { render({ model, el }) { el.textContent = model.get('value'); } }"
 ARRAY_ESM = "export default { render({ model, el }) { el.textContent = model.get('data').length; } }"
@@ -48,25 +47,6 @@ print(sys.prefix)
 
 
 # --- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    started = start_kernel(tmp_path_factory.mktemp("kernel"))
-    try:
-        yield started
-    finally:
-        started.shutdown()
-
-
-@pytest.fixture(scope="module")
-def frontend(kernel: Kernel) -> Iterator[KernelFrontend]:
-    client = KernelFrontend.connect(kernel.connection_file)
-    try:
-        assert client.execute(SETUP).strip() == sys.prefix, "the kernel does not run in this venv"
-        yield client
-    finally:
-        client.disconnect()
 
 
 @pytest.fixture(autouse=True)

@@ -13,14 +13,11 @@ signatures by design) is left out of the count; everything else the kernel alloc
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-
-import pytest
 
 from tests.fuzz.generator import envelope
 from tests.fuzz.harness import FuzzFrontend
 
-from .kernel_frontend import Kernel, start_kernel
+from .kernel_frontend import Kernel
 
 CYCLES = 10_000
 WARM_UP = 1_000
@@ -107,15 +104,6 @@ print(_report)
 TOP = """
 print(json.dumps([str(s) for s in after.compare_to(warm, "lineno")[:8]]))
 """
-
-
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    started = start_kernel(tmp_path_factory.mktemp("leak-kernel"))
-    try:
-        yield started
-    finally:
-        started.shutdown()
 
 
 def run_batch(frontend: FuzzFrontend, first: int, count: int) -> None:
