@@ -12,9 +12,14 @@ Public API (the whole of it)::
     save_html        the same page written to a file
     MIMETYPE, PROTOCOL_VERSION
 
+The controls (`widgets.IntSlider`, `widgets.Dropdown`, `widgets.Button`, ... and `widgets.Layout`) live
+in `widgets.controls`, imported on first use of one of their names, so `import widgets` stays fast.
+
 `widgets.testing` holds a headless frontend for tests; `widgets.saved` reads and writes the state
 document (docs/protocol.md) and `widgets.nbconvert` is nbconvert's preprocessor (docs/sharing.md).
 """
+
+from typing import Any
 
 from .commands import command
 from .export import save_html, to_html
@@ -24,6 +29,34 @@ from .protocol import MIMETYPE, PROTOCOL_VERSION
 from .registry import ensure_targets as _ensure_targets
 from .registry import register
 from .traits import Array
+
+# widgets.controls' names, imported on first use (widgets.controls.__all__; tests/unit/test_controls.py)
+_CONTROLS = (
+    "HTML",
+    "Button",
+    "Checkbox",
+    "ColorPicker",
+    "DatePicker",
+    "Dropdown",
+    "FloatProgress",
+    "FloatRangeSlider",
+    "FloatSlider",
+    "FloatText",
+    "Image",
+    "IntProgress",
+    "IntRangeSlider",
+    "IntSlider",
+    "IntText",
+    "Label",
+    "Layout",
+    "Progress",
+    "RadioButtons",
+    "Select",
+    "SelectMultiple",
+    "Text",
+    "Textarea",
+    "ToggleButton",
+)
 
 __all__ = [
     "MIMETYPE",
@@ -35,10 +68,24 @@ __all__ = [
     "save_html",
     "set_protocol",
     "to_html",
+    *_CONTROLS,
 ]
 __version__ = "0.1.0"
 
 _ensure_targets()
+
+
+def __getattr__(name: str) -> Any:
+    """The controls' names: `widgets.IntSlider` imports widgets.controls on first use."""
+    if name in _CONTROLS:
+        from . import controls
+
+        return getattr(controls, name)
+    raise AttributeError(f"module 'widgets' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_CONTROLS})
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:

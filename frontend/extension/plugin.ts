@@ -119,6 +119,23 @@ class SessionWidgets {
 /** Managers by kernel id, for JavaScript outside views (window.widgetsRuntime). */
 const registry = new Map<string, WidgetManager>();
 
+const FIELDS = "input, select, textarea, [contenteditable=''], [contenteditable='true']";
+
+/**
+ * Keys typed into a form field of a widget are the field's (arrows move a slider, not the cell
+ * selection). The attribute above is not enough: Notebook 7's shortcut registry, listening on the
+ * document in the capture phase, still takes the arrows and stops them before the field sees
+ * them. The registry ignores events whose `defaultPrevented` reads true, so for those keys that
+ * property reads true to it, while the browser's own default action (and every listener) still
+ * runs. Shift/Ctrl/Meta/Alt+Enter and Escape keep reaching the notebook (run, leave the cell).
+ */
+function keepKeysInFields(event: KeyboardEvent): void {
+  const target = event.target as Element | null;
+  if (!target?.closest?.(".widgets-output") || !target.closest(FIELDS) || event.key === "Escape") return;
+  if (event.key === "Enter" && (event.shiftKey || event.ctrlKey || event.metaKey || event.altKey)) return;
+  Object.defineProperty(event, "defaultPrevented", { configurable: true, get: () => true });
+}
+
 class ModelRenderer extends Widget implements IRenderMime.IRenderer {
   private view: View | null = null;
 
@@ -249,6 +266,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settings: ISettingRegistry | null,
   ): void => {
     shareDependencies();
+    window.addEventListener("keydown", keepKeysInFields, true);
     if (rendermime && isVoila(app)) addVoilaRenderer(app, rendermime);
     const saving = saveSetting(settings);
     const onNotebook = (panel: NotebookPanel): void => addRenderer(panel, panel.content.rendermime, panel.sessionContext, saving);

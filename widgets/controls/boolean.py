@@ -1,0 +1,75 @@
+"""On/off controls and the button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from traitlets import Bool, CaselessStrEnum, Unicode
+
+from .base import DESCRIPTION_STYLE, Control, CssDict
+
+BUTTON_STYLES = ["primary", "success", "info", "warning", "danger", ""]
+BUTTON_STYLE = DESCRIPTION_STYLE | {"button_color", "font_weight", "font_style", "font_family", "text_decoration"}
+
+
+class Checkbox(Control):
+    """A check box; `indent` lines it up with the controls that have a description on their left."""
+
+    _esm = "js/checkbox.js"
+    _kind = Unicode("checkbox").tag(sync=True, read_only=True)
+    value = Bool(False).tag(sync=True)
+    indent = Bool(True).tag(sync=True)
+
+
+class ToggleButton(Control):
+    """A button that stays pressed: `value` True while pressed (`aria-pressed`)."""
+
+    _esm = "js/toggle_button.js"
+    _kind = Unicode("toggle-button").tag(sync=True, read_only=True)
+    value = Bool(False).tag(sync=True)
+    icon = Unicode("").tag(sync=True)
+    button_style = CaselessStrEnum(BUTTON_STYLES, "").tag(sync=True)
+    style = CssDict(BUTTON_STYLE, "style").tag(sync=True)
+
+
+ClickCallback = Callable[["Button"], Any]
+
+
+class Button(Control):
+    """A button; `on_click(callback)` calls `callback(button)` on each click in a view.
+
+    A callback that raises is reported in the views (a `handler` error with its traceback), like
+    any `on_msg` callback; the other callbacks still run.
+    """
+
+    _esm = "js/button.js"
+    _kind = Unicode("button").tag(sync=True, read_only=True)
+    icon = Unicode("").tag(sync=True)
+    button_style = CaselessStrEnum(BUTTON_STYLES, "").tag(sync=True)
+    style = CssDict(BUTTON_STYLE, "style").tag(sync=True)
+    _clicks: dict[Any, Any] | None = None
+
+    def on_click(self, callback: ClickCallback, remove: bool = False) -> None:
+        """Call `callback(button)` when the button is clicked; `remove=True` stops it."""
+        if self._clicks is None:
+            self._clicks = {}
+        if remove:
+            registered = self._clicks.pop(callback, None)
+            if registered is not None:
+                self.on_msg(registered, remove=True)
+            return
+        if callback in self._clicks:
+            return
+
+        def handler(model: Any, content: Any, buffers: Any) -> None:
+            if isinstance(content, dict) and content.get("event") == "click":
+                callback(self)
+
+        self._clicks[callback] = handler
+        self.on_msg(handler)
+
+    def click(self) -> None:
+        """Call the click callbacks, as a click in a view does (their exceptions are raised here)."""
+        for handler in list((self._clicks or {}).values()):
+            handler(self, {"event": "click"}, [])

@@ -1,0 +1,119 @@
+// --- control prelude: the same in every control module (tests/unit/test_controls.py checks) ---
+let serial = 0;
+/** The root element `widgets-<kind>` in `el`, layout/style/tooltip applied; `on(keys, f)` calls f now and on changes. */
+function control(model, el) {
+  const root = document.createElement("div");
+  const kind = model.get("_kind");
+  root.className = `widgets-control widgets-${kind}`;
+  const offs = [];
+  const on = (keys, f) => {
+    for (const key of keys.split(" ")) {
+      model.on(`change:${key}`, f);
+      offs.push(() => model.off(`change:${key}`, f));
+    }
+    f();
+  };
+  let styled = [];
+  const put = (prefix, props) => {
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value == null) continue;
+      const name = prefix + key.replace(/_/g, "-");
+      root.style.setProperty(name, String(value));
+      styled.push(name);
+    }
+  };
+  on("layout style", () => {
+    for (const name of styled) root.style.removeProperty(name);
+    styled = [];
+    put("", model.get("layout"));
+    put("--w-", model.get("style"));
+  });
+  on("tooltip", () => {
+    const tip = model.get("tooltip");
+    if (tip) root.title = tip;
+    else root.removeAttribute("title");
+  });
+  el.append(root);
+  const id = `widgets-${++serial}-${Math.random().toString(36).slice(2, 8)}`;
+  /** A label showing the description: `<label for=input>`, or `aria-labelledby` ("by"), or only shown ("shown");
+   * without a description the input gets an aria-label. */
+  const describe = (input, how) => {
+    const label = document.createElement("label");
+    label.className = "widgets-description";
+    label.id = `${id}-label`;
+    input.id = id;
+    if (!how) label.htmlFor = id;
+    root.append(label);
+    on("description", () => {
+      const text = model.get("description");
+      label.textContent = text;
+      label.hidden = !text;
+      if (how === "shown") return;
+      if (how) input.removeAttribute("aria-labelledby");
+      if (text) input.removeAttribute("aria-label");
+      else input.setAttribute("aria-label", model.get("tooltip") || kind.replace(/-/g, " "));
+      if (how && text) input.setAttribute("aria-labelledby", label.id);
+    });
+    return label;
+  };
+  const dispose = () => {
+    for (const off of offs) off();
+    root.remove();
+  };
+  return { root, on, describe, dispose, kind, id };
+}
+// --- end of the control prelude ---
+
+/** A CSS colour as "#rrggbb" (what a native colour input takes), through a canvas for colour names. */
+function hex(color) {
+  if (/^#[0-9a-f]{6}$/i.test(color)) return color;
+  if (/^#[0-9a-f]{3}$/i.test(color)) return `#${[...color.slice(1)].map((d) => d + d).join("")}`;
+  const context = document.createElement("canvas").getContext?.("2d");
+  if (!context) return "#000000";
+  context.fillStyle = "#000000";
+  context.fillStyle = color;
+  return /^#[0-9a-f]{6}$/i.test(context.fillStyle) ? context.fillStyle : "#000000";
+}
+
+/** ColorPicker: a native colour input, and (unless `concise`) a text box with the value. */
+export default {
+  render({ model, el }) {
+    const c = control(model, el);
+    const swatch = document.createElement("input");
+    swatch.type = "color";
+    swatch.className = "widgets-swatch";
+    const text = document.createElement("input");
+    text.type = "text";
+    text.className = "widgets-input";
+    c.describe(text);
+    c.root.append(swatch, text);
+    c.on("description", () => {
+      swatch.setAttribute("aria-label", `${model.get("description") || "colour"} (picker)`);
+    });
+    c.on("value", () => {
+      text.value = model.get("value");
+      swatch.value = hex(model.get("value"));
+    });
+    c.on("concise", () => {
+      text.hidden = model.get("concise");
+    });
+    c.on("disabled", () => {
+      swatch.disabled = text.disabled = model.get("disabled");
+    });
+    const send = (value) => {
+      if (value !== model.get("value")) {
+        model.set("value", value);
+        model.save_changes();
+      }
+    };
+    swatch.addEventListener("input", () => {
+      text.value = swatch.value;
+      send(swatch.value);
+    });
+    text.addEventListener("change", () => send(text.value.trim()));
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") send(text.value.trim());
+    });
+    return c.dispose;
+  },
+};

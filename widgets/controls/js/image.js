@@ -1,0 +1,106 @@
+// --- control prelude: the same in every control module (tests/unit/test_controls.py checks) ---
+let serial = 0;
+/** The root element `widgets-<kind>` in `el`, layout/style/tooltip applied; `on(keys, f)` calls f now and on changes. */
+function control(model, el) {
+  const root = document.createElement("div");
+  const kind = model.get("_kind");
+  root.className = `widgets-control widgets-${kind}`;
+  const offs = [];
+  const on = (keys, f) => {
+    for (const key of keys.split(" ")) {
+      model.on(`change:${key}`, f);
+      offs.push(() => model.off(`change:${key}`, f));
+    }
+    f();
+  };
+  let styled = [];
+  const put = (prefix, props) => {
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value == null) continue;
+      const name = prefix + key.replace(/_/g, "-");
+      root.style.setProperty(name, String(value));
+      styled.push(name);
+    }
+  };
+  on("layout style", () => {
+    for (const name of styled) root.style.removeProperty(name);
+    styled = [];
+    put("", model.get("layout"));
+    put("--w-", model.get("style"));
+  });
+  on("tooltip", () => {
+    const tip = model.get("tooltip");
+    if (tip) root.title = tip;
+    else root.removeAttribute("title");
+  });
+  el.append(root);
+  const id = `widgets-${++serial}-${Math.random().toString(36).slice(2, 8)}`;
+  /** A label showing the description: `<label for=input>`, or `aria-labelledby` ("by"), or only shown ("shown");
+   * without a description the input gets an aria-label. */
+  const describe = (input, how) => {
+    const label = document.createElement("label");
+    label.className = "widgets-description";
+    label.id = `${id}-label`;
+    input.id = id;
+    if (!how) label.htmlFor = id;
+    root.append(label);
+    on("description", () => {
+      const text = model.get("description");
+      label.textContent = text;
+      label.hidden = !text;
+      if (how === "shown") return;
+      if (how) input.removeAttribute("aria-labelledby");
+      if (text) input.removeAttribute("aria-label");
+      else input.setAttribute("aria-label", model.get("tooltip") || kind.replace(/-/g, " "));
+      if (how && text) input.setAttribute("aria-labelledby", label.id);
+    });
+    return label;
+  };
+  const dispose = () => {
+    for (const off of offs) off();
+    root.remove();
+  };
+  return { root, on, describe, dispose, kind, id };
+}
+// --- end of the control prelude ---
+
+/** Image: the bytes of `value` shown through a blob URL (revoked when replaced or gone); `description` is the alt text. */
+export default {
+  render({ model, el }) {
+    const c = control(model, el);
+    const image = document.createElement("img");
+    image.className = "widgets-picture";
+    c.root.append(image);
+    let url = null;
+    const release = () => {
+      if (url) URL.revokeObjectURL(url);
+      url = null;
+    };
+    c.on("value format", () => {
+      release();
+      const value = model.get("value");
+      const bytes = value && value.buffer ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array();
+      if (model.get("format") === "url") {
+        image.src = new TextDecoder().decode(bytes);
+      } else if (bytes.length) {
+        url = URL.createObjectURL(new Blob([bytes], { type: `image/${model.get("format")}` }));
+        image.src = url;
+      } else {
+        image.removeAttribute("src");
+      }
+    });
+    c.on("width height", () => {
+      for (const key of ["width", "height"]) {
+        const size = String(model.get(key) || "");
+        image.style[key] = /^\d+$/.test(size) ? `${size}px` : size;
+      }
+    });
+    c.on("description", () => {
+      image.alt = model.get("description");
+    });
+    return () => {
+      release();
+      c.dispose();
+    };
+  },
+};

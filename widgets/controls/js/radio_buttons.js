@@ -1,0 +1,103 @@
+// --- control prelude: the same in every control module (tests/unit/test_controls.py checks) ---
+let serial = 0;
+/** The root element `widgets-<kind>` in `el`, layout/style/tooltip applied; `on(keys, f)` calls f now and on changes. */
+function control(model, el) {
+  const root = document.createElement("div");
+  const kind = model.get("_kind");
+  root.className = `widgets-control widgets-${kind}`;
+  const offs = [];
+  const on = (keys, f) => {
+    for (const key of keys.split(" ")) {
+      model.on(`change:${key}`, f);
+      offs.push(() => model.off(`change:${key}`, f));
+    }
+    f();
+  };
+  let styled = [];
+  const put = (prefix, props) => {
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value == null) continue;
+      const name = prefix + key.replace(/_/g, "-");
+      root.style.setProperty(name, String(value));
+      styled.push(name);
+    }
+  };
+  on("layout style", () => {
+    for (const name of styled) root.style.removeProperty(name);
+    styled = [];
+    put("", model.get("layout"));
+    put("--w-", model.get("style"));
+  });
+  on("tooltip", () => {
+    const tip = model.get("tooltip");
+    if (tip) root.title = tip;
+    else root.removeAttribute("title");
+  });
+  el.append(root);
+  const id = `widgets-${++serial}-${Math.random().toString(36).slice(2, 8)}`;
+  /** A label showing the description: `<label for=input>`, or `aria-labelledby` ("by"), or only shown ("shown");
+   * without a description the input gets an aria-label. */
+  const describe = (input, how) => {
+    const label = document.createElement("label");
+    label.className = "widgets-description";
+    label.id = `${id}-label`;
+    input.id = id;
+    if (!how) label.htmlFor = id;
+    root.append(label);
+    on("description", () => {
+      const text = model.get("description");
+      label.textContent = text;
+      label.hidden = !text;
+      if (how === "shown") return;
+      if (how) input.removeAttribute("aria-labelledby");
+      if (text) input.removeAttribute("aria-label");
+      else input.setAttribute("aria-label", model.get("tooltip") || kind.replace(/-/g, " "));
+      if (how && text) input.setAttribute("aria-labelledby", label.id);
+    });
+    return label;
+  };
+  const dispose = () => {
+    for (const off of offs) off();
+    root.remove();
+  };
+  return { root, on, describe, dispose, kind, id };
+}
+// --- end of the control prelude ---
+
+/** RadioButtons: native radio inputs in a role=radiogroup (arrow keys move the choice). */
+export default {
+  render({ model, el }) {
+    const c = control(model, el);
+    const group = document.createElement("div");
+    group.className = "widgets-options";
+    group.setAttribute("role", "radiogroup");
+    c.describe(group, "by");
+    c.root.append(group);
+    let inputs = [];
+    c.on("_options_labels index disabled", () => {
+      const labels = model.get("_options_labels");
+      if (inputs.length !== labels.length || inputs.some((input, i) => input.value !== labels[i])) {
+        inputs = labels.map((text) => {
+          const input = document.createElement("input");
+          input.type = "radio";
+          input.name = c.id;
+          input.value = text;
+          input.addEventListener("change", () => {
+            model.set("index", inputs.indexOf(input));
+            model.save_changes();
+          });
+          const item = document.createElement("label");
+          item.append(input, text);
+          return input;
+        });
+        group.replaceChildren(...inputs.map((input) => input.parentElement));
+      }
+      const index = model.get("index");
+      inputs.forEach((input, i) => {
+        input.checked = i === index;
+        input.disabled = model.get("disabled");
+      });
+    });
+    return c.dispose;
+  },
+};
