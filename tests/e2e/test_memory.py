@@ -150,15 +150,23 @@ def test_cleared_widgets_leave_no_more_heap_than_plain_html_outputs(lab: Noteboo
     page = lab.page
     cdp = page.context.new_cdp_session(page)
     heap = Heap(cdp, page)
-    left: dict[str, list[int]] = {kind: [] for kind in KINDS}
+    left: dict[str, list[int]] = {}
+    per_output: dict[str, float] = {}
     for kind in KINDS:  # warm-up: module load, style sheets, JupyterLab's own pools
         cycle(lab, heap, kind)
-    for i in range(CYCLES):
-        for kind in KINDS if i % 2 == 0 else KINDS[::-1]:
-            left[kind].append(cycle(lab, heap, kind))
+    for attempt in range(2):
+        left = {kind: [] for kind in KINDS}
+        for i in range(CYCLES):
+            for kind in KINDS if i % 2 == 0 else KINDS[::-1]:
+                left[kind].append(cycle(lab, heap, kind))
+        # The mean over cycles: single cycles vary by ±15 % (GC timing), medians of a few jump between modes.
+        per_output = {kind: statistics.fmean(values) / OUTPUTS for kind, values in left.items()}
+        # A measurement that cannot see the bare comms' known leak (a loaded machine once gave 72 B
+        # for its ~400) says nothing about ours: it is taken once more.
+        if per_output["html+comm"] - per_output["html"] > MARGIN * 2:
+            break
+        print(f"attempt {attempt + 1}: the floor's leak was not seen ({per_output}); measuring again")
     assert live_models(page) == 0
-    # The mean over cycles: single cycles vary by ±15 % (GC timing), medians of a few jump between modes.
-    per_output = {kind: statistics.fmean(values) / OUTPUTS for kind, values in left.items()}
     ratio = per_output["ours"] / per_output["html"]
     for kind, values in left.items():
         runs = ", ".join(f"{v / OUTPUTS / 1000:.2f}" for v in values)

@@ -16,6 +16,7 @@ from widgets.commands import collect_commands
 from widgets.testing import CommandError, InProcessFrontend
 
 from .test_compat import IpywidgetsHost, _fresh_settings, host  # noqa: F401 - fixtures
+from .test_flusher import in_fresh_thread
 
 ESM = "export default { render({ model, el }) { el.textContent = String(model.get('value')); } }"
 
@@ -224,6 +225,10 @@ def test_abort_and_another_major_version_are_refused_with_error(frontend: InProc
 
 
 def test_an_async_command_without_a_running_loop_runs_to_its_end(frontend: InProcessFrontend) -> None:
+    in_fresh_thread(lambda: _async_command_without_a_loop(frontend))
+
+
+def _async_command_without_a_loop(frontend: InProcessFrontend) -> None:
     model = Fitter()
     assert frontend.invoke(model, "slow", {"value": 4}) == {"value": 4}
     with pytest.raises(CommandError) as caught:
@@ -247,7 +252,7 @@ def test_an_async_command_runs_as_a_task_and_replies_when_done(frontend: InProce
             await asyncio.sleep(0.01)
         assert call.outcome() == {"seconds": 0.05, "value": 9}
 
-    asyncio.run(scenario())
+    in_fresh_thread(lambda: asyncio.run(scenario()))
     assert model.value == 9 and browser.get("value") == 9
     methods = [m.method for m in frontend.sent() if m.comm_id == model.model_id]
     assert methods[-2:] == ["update", "invoke_reply"]
@@ -271,7 +276,7 @@ def test_abort_cancels_the_task_and_nothing_is_answered(frontend: InProcessFront
         with pytest.raises(CommandError, match="aborted"):
             slow.outcome()
 
-    asyncio.run(scenario())
+    in_fresh_thread(lambda: asyncio.run(scenario()))
     assert replies(frontend, model) == []  # not even for the command that swallowed its cancellation
 
 
@@ -291,7 +296,7 @@ def test_closing_the_model_cancels_its_running_commands(frontend: InProcessFront
         with pytest.raises(CommandError, match="closed"):
             browser.invoke("add", {"n": 1})
 
-    asyncio.run(scenario())
+    in_fresh_thread(lambda: asyncio.run(scenario()))
     assert replies(frontend, model) == []
 
 
