@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from typing import Any
 
@@ -351,7 +352,8 @@ def test_the_decorator_refuses_what_it_cannot_mark() -> None:
         widgets.command("")(lambda self, args: None)
 
 
-anywidget_experimental = pytest.importorskip("anywidget.experimental")
+# anywidget is a test dependency (lonboard, drawdata need it); imported here, by name, as any other module
+anywidget_experimental = importlib.import_module("anywidget.experimental")
 
 
 class AnyStyle(widgets.Model):

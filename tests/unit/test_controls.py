@@ -359,10 +359,10 @@ NODE = shutil.which("node")
 HAPPY_DOM = pathlib.Path(__file__).parents[2] / "node_modules" / "happy-dom" / "lib" / "index.js"
 
 
-@pytest.mark.skipif(NODE is None or not HAPPY_DOM.exists(), reason="needs node and happy-dom (npm install)")
 def test_the_views_in_a_headless_dom() -> None:
     """Each module rendered against a stand-in model (happy-dom): what it shows, what it sends, what it
     removes; the real browser tests (tests/e2e) cover the runtime around them."""
+    assert NODE is not None and HAPPY_DOM.exists(), "needs node and happy-dom: `npm ci` (make test runs it)"
     script = pathlib.Path(__file__).parent / "controls_views.mjs"
     run = subprocess.run(
         [str(NODE), str(script), str(HAPPY_DOM), f"{JS}/"], capture_output=True, text=True, timeout=60, check=False

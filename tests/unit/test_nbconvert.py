@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import logging
 import pathlib
@@ -12,6 +11,7 @@ from typing import Any
 
 import nbformat
 import pytest
+import tomllib
 from nbconvert.exporters import HTMLExporter, get_exporter
 from traitlets.config import Config
 
@@ -167,10 +167,6 @@ def test_the_server_extension_enables_it_for_jupyterlab_export(static: None) -> 
     assert _server_exporter(lazy).preprocessors == ["nbconvert.preprocessors.ClearOutputPreprocessor", ours]
 
 
-BUILT = importlib.resources.files("widgets").joinpath("static", "embed.js").is_file()
-
-
-@pytest.mark.skipif(not BUILT, reason="widgets/static is built by `npm run build`")
 def test_the_nbconvert_command_uses_the_installed_config(tmp_path: pathlib.Path) -> None:
     """`jupyter nbconvert --to html` as installed (etc/jupyter/jupyter_nbconvert_config.json)."""
     counter = Counter(value=5)
@@ -186,7 +182,6 @@ def test_the_nbconvert_command_uses_the_installed_config(tmp_path: pathlib.Path)
 
 
 def test_the_package_ships_the_config_the_entry_point_and_the_static_files() -> None:
-    tomllib = pytest.importorskip("tomllib")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert project["project"]["entry-points"]["nbconvert.exporters"] == {
         "widgets-html": "widgets.nbconvert:WidgetsHTMLExporter"
