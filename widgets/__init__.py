@@ -32,7 +32,8 @@ from .traits import Array
 
 # widgets.controls' names, imported on first use (widgets.controls.__all__; tests/unit/test_controls.py)
 _CONTROLS = (
-    "HTML",
+    "Accordion",
+    "Box",
     "Button",
     "Checkbox",
     "ColorPicker",
@@ -42,6 +43,9 @@ _CONTROLS = (
     "FloatRangeSlider",
     "FloatSlider",
     "FloatText",
+    "GridBox",
+    "HBox",
+    "HTML",
     "Image",
     "IntProgress",
     "IntRangeSlider",
@@ -49,13 +53,25 @@ _CONTROLS = (
     "IntText",
     "Label",
     "Layout",
+    "Output",
     "Progress",
     "RadioButtons",
     "Select",
     "SelectMultiple",
+    "Stack",
+    "Tab",
     "Text",
     "Textarea",
     "ToggleButton",
+    "VBox",
+    "dlink",
+    "fixed",
+    "interact",
+    "interact_manual",
+    "interactive",
+    "jsdlink",
+    "jslink",
+    "link",
 )
 
 __all__ = [

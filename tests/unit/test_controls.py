@@ -253,23 +253,31 @@ def test_the_lazy_names_are_the_controls_names() -> None:
         widgets.NoSuchControl  # noqa: B018
 
 
-def test_every_control_has_its_kind_and_a_module_under_js() -> None:
-    classes = [getattr(controls, name) for name in widgets._CONTROLS if name != "Layout"]
+def test_every_control_has_its_kind_and_a_self_contained_module() -> None:
+    named = [getattr(controls, name) for name in widgets._CONTROLS]
+    classes = [cls for cls in named if isinstance(cls, type) and issubclass(cls, controls.Control)]
     kinds = {cls.class_traits()["_kind"].default_value for cls in classes}
     assert len(kinds) == len({cls for cls in classes})  # Progress is FloatProgress
+    prelude = (JS / "_prelude.js").read_text().replace("export function", "function")
     for cls in classes:
-        assert cls._esm_asset.path.parent == JS and cls._css_asset.path == JS / "controls.css"
+        source = cls._esm_asset.source
+        assert source.startswith(prelude) and "_prelude.js" not in source and "\nexport function" not in source
+        assert cls._css_asset.path == JS / "controls.css"
 
 
-def test_modules_share_one_prelude_and_import_nothing() -> None:
-    modules = sorted(JS.glob("*.js"))
-    marker = re.compile(r"// --- control prelude.*?// --- end of the control prelude ---\n", re.S)
-    preludes = {marker.search(path.read_text()).group(0) for path in modules}  # type: ignore[union-attr]
-    assert len(preludes) == 1, "the control prelude differs between modules: copy one version to all"
-    for path in modules:
+def test_modules_import_only_the_prelude() -> None:
+    for path in sorted(JS.glob("*.js")):
         source = path.read_text()
-        assert not re.search(r"^\s*import\b|\bimport\(", source, re.M), path.name
+        imports = re.findall(r"^\s*import\b.*$|\bimport\(", source, re.M)
+        assert imports == ([] if path.name == "_prelude.js" else [imports[0]]), path.name
+        if path.name != "_prelude.js":
+            assert source.startswith("import {") and imports[0].endswith('from "./_prelude.js";'), path.name
         assert "innerHTML" not in source or path.name == "html.js", path.name
+
+
+def test_a_module_without_the_prelude_import_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"must start with its import from \./_prelude\.js"):
+        controls.base.module("controls.css")
 
 
 def test_select_multiple_round_trips_indexes(frontend: InProcessFrontend) -> None:

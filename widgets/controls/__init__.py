@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from .base import LAYOUT_KEYS, Control, CssProps, Layout
 from .boolean import Button, Checkbox, ToggleButton
+from .boxes import Accordion, Box, GridBox, HBox, Stack, Tab, VBox
+from .interaction import fixed, interact, interact_manual, interactive
+from .links import dlink, jsdlink, jslink, link
 from .numeric import (
     FloatProgress,
     FloatRangeSlider,
@@ -19,6 +22,7 @@ from .numeric import (
     IntText,
     Progress,
 )
+from .output import Output
 from .pickers import ColorPicker, DatePicker, Image
 from .selection import Dropdown, RadioButtons, Select, SelectMultiple
 from .text import HTML, Label, Text, Textarea
@@ -26,6 +30,8 @@ from .text import HTML, Label, Text, Textarea
 __all__ = [
     "HTML",
     "LAYOUT_KEYS",
+    "Accordion",
+    "Box",
     "Button",
     "Checkbox",
     "ColorPicker",
@@ -37,6 +43,8 @@ __all__ = [
     "FloatRangeSlider",
     "FloatSlider",
     "FloatText",
+    "GridBox",
+    "HBox",
     "Image",
     "IntProgress",
     "IntRangeSlider",
@@ -44,11 +52,23 @@ __all__ = [
     "IntText",
     "Label",
     "Layout",
+    "Output",
     "Progress",
     "RadioButtons",
     "Select",
     "SelectMultiple",
+    "Stack",
+    "Tab",
     "Text",
     "Textarea",
     "ToggleButton",
+    "VBox",
+    "dlink",
+    "fixed",
+    "interact",
+    "interact_manual",
+    "interactive",
+    "jsdlink",
+    "jslink",
+    "link",
 ]

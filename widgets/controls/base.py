@@ -10,8 +10,10 @@ and attribute access as ipywidgets users write it (`slider.layout.width = "300px
 from __future__ import annotations
 
 import math
+import re
 import weakref
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from traitlets import Bool, CFloat, HasTraits, TraitError, TraitType, Unicode
@@ -152,6 +154,21 @@ def Layout(**properties: Any) -> dict[str, Any]:
     if unknown:
         raise TraitError(f"unknown layout key(s) {', '.join(map(repr, unknown))}")
     return properties
+
+
+JS = Path(__file__).parent / "js"
+_PRELUDE_IMPORT = re.compile(r'^import \{[\w\s,]*\} from "\./_prelude\.js";\n', re.M)
+
+
+def module(name: str) -> str:
+    """The control module `js/<name>` as one self-contained source: its import of `_prelude.js` replaced
+    by that file's text (without `export`), so it needs no loader that resolves relative imports."""
+    source = (JS / name).read_text(encoding="utf-8")
+    prelude = re.sub(r"^export ", "", (JS / "_prelude.js").read_text(encoding="utf-8"), flags=re.M)
+    inlined, count = _PRELUDE_IMPORT.subn(lambda _: prelude, source, count=1)
+    if count != 1:
+        raise ValueError(f"js/{name} must start with its import from ./_prelude.js")
+    return inlined
 
 
 class Float(CFloat):  # type: ignore[type-arg]

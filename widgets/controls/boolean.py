@@ -7,7 +7,7 @@ from typing import Any
 
 from traitlets import Bool, CaselessStrEnum, Unicode
 
-from .base import DESCRIPTION_STYLE, Control, CssDict
+from .base import DESCRIPTION_STYLE, Control, CssDict, module
 
 BUTTON_STYLES = ["primary", "success", "info", "warning", "danger", ""]
 BUTTON_STYLE = DESCRIPTION_STYLE | {"button_color", "font_weight", "font_style", "font_family", "text_decoration"}
@@ -16,7 +16,7 @@ BUTTON_STYLE = DESCRIPTION_STYLE | {"button_color", "font_weight", "font_style",
 class Checkbox(Control):
     """A check box; `indent` lines it up with the controls that have a description on their left."""
 
-    _esm = "js/checkbox.js"
+    _esm = module("checkbox.js")
     _kind = Unicode("checkbox").tag(sync=True, read_only=True)
     value = Bool(False).tag(sync=True)
     indent = Bool(True).tag(sync=True)
@@ -25,7 +25,7 @@ class Checkbox(Control):
 class ToggleButton(Control):
     """A button that stays pressed: `value` True while pressed (`aria-pressed`)."""
 
-    _esm = "js/toggle_button.js"
+    _esm = module("toggle_button.js")
     _kind = Unicode("toggle-button").tag(sync=True, read_only=True)
     value = Bool(False).tag(sync=True)
     icon = Unicode("").tag(sync=True)
@@ -43,7 +43,7 @@ class Button(Control):
     any `on_msg` callback; the other callbacks still run.
     """
 
-    _esm = "js/button.js"
+    _esm = module("button.js")
     _kind = Unicode("button").tag(sync=True, read_only=True)
     icon = Unicode("").tag(sync=True)
     button_style = CaselessStrEnum(BUTTON_STYLES, "").tag(sync=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from traitlets import Bool, CaselessStrEnum, CInt, TraitError, Tuple, Unicode, observe, validate
 
-from .base import DESCRIPTION_STYLE, Control, CssDict, Float
+from .base import DESCRIPTION_STYLE, Control, CssDict, Float, module
 
 SLIDER_STYLE = DESCRIPTION_STYLE | {"handle_color", "track_color"}
 PROGRESS_STYLE = DESCRIPTION_STYLE | {"bar_color"}
@@ -75,7 +75,7 @@ class _SliderTraits(Control):
 class IntSlider(_Bounded, _SliderTraits):
     """A slider of integers in [min, max], by step; arrow keys move it."""
 
-    _esm = "js/slider.js"
+    _esm = module("slider.js")
     _kind = Unicode("int-slider").tag(sync=True, read_only=True)
     value = CInt(0).tag(sync=True)
     min = CInt(0).tag(sync=True)
@@ -87,7 +87,7 @@ class IntSlider(_Bounded, _SliderTraits):
 class FloatSlider(_Bounded, _SliderTraits):
     """A slider of floats in [min, max], by step."""
 
-    _esm = "js/slider.js"
+    _esm = module("slider.js")
     _kind = Unicode("float-slider").tag(sync=True, read_only=True)
     value = Float(0.0).tag(sync=True)
     min = Float(0.0).tag(sync=True)
@@ -99,7 +99,7 @@ class FloatSlider(_Bounded, _SliderTraits):
 class IntRangeSlider(_Range, _SliderTraits):
     """Two handles: `value` is (lower, upper), integers in [min, max]."""
 
-    _esm = "js/range_slider.js"
+    _esm = module("range_slider.js")
     _kind = Unicode("int-range-slider").tag(sync=True, read_only=True)
     value = Tuple(CInt(), CInt(), default_value=(25, 75)).tag(sync=True)
     min = CInt(0).tag(sync=True)
@@ -111,7 +111,7 @@ class IntRangeSlider(_Range, _SliderTraits):
 class FloatRangeSlider(_Range, _SliderTraits):
     """Two handles: `value` is (lower, upper), floats in [min, max]."""
 
-    _esm = "js/range_slider.js"
+    _esm = module("range_slider.js")
     _kind = Unicode("float-range-slider").tag(sync=True, read_only=True)
     value = Tuple(Float(), Float(), default_value=(25.0, 75.0)).tag(sync=True)
     min = Float(0.0).tag(sync=True)
@@ -123,7 +123,7 @@ class FloatRangeSlider(_Range, _SliderTraits):
 class IntText(Control):
     """A number box of integers (sent on Enter or leaving the box unless `continuous_update`)."""
 
-    _esm = "js/number.js"
+    _esm = module("number.js")
     _kind = Unicode("int-text").tag(sync=True, read_only=True)
     value = CInt(0).tag(sync=True)
     step = CInt(1).tag(sync=True)
@@ -133,7 +133,7 @@ class IntText(Control):
 class FloatText(Control):
     """A number box of floats."""
 
-    _esm = "js/number.js"
+    _esm = module("number.js")
     _kind = Unicode("float-text").tag(sync=True, read_only=True)
     value = Float(0.0).tag(sync=True)
     step = Float(None, allow_none=True).tag(sync=True)
@@ -143,7 +143,7 @@ class FloatText(Control):
 class FloatProgress(_Bounded):
     """A progress bar: `value` within [min, max]; `bar_style` success, info, warning or danger."""
 
-    _esm = "js/progress.js"
+    _esm = module("progress.js")
     _kind = Unicode("float-progress").tag(sync=True, read_only=True)
     value = Float(0.0).tag(sync=True)
     min = Float(0.0).tag(sync=True)

@@ -10,7 +10,7 @@ from typing import Any
 from traitlets import Bool, CUnicode, Instance, TraitError, Unicode, observe, validate
 
 from ..traits import Array
-from .base import Control
+from .base import Control, module
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 _NAME = re.compile(r"[a-zA-Z]{3,24}")
@@ -19,7 +19,7 @@ _NAME = re.compile(r"[a-zA-Z]{3,24}")
 class ColorPicker(Control):
     """A colour: `value` is "#rrggbb" (or #rgb, or a CSS colour name such as "red")."""
 
-    _esm = "js/color_picker.js"
+    _esm = module("color_picker.js")
     _kind = Unicode("color-picker").tag(sync=True, read_only=True)
     value = Unicode("black").tag(sync=True)
     concise = Bool(False).tag(sync=True)
@@ -54,7 +54,7 @@ def _date_trait() -> Any:
 class DatePicker(Control):
     """A date (a native date input): `value` a `datetime.date` or None, kept within [min, max] when given."""
 
-    _esm = "js/date_picker.js"
+    _esm = module("date_picker.js")
     _kind = Unicode("date-picker").tag(sync=True, read_only=True)
     value = _date_trait()
     min = _date_trait()
@@ -93,7 +93,7 @@ class Image(Control):
     `description` is the image's alternative text.
     """
 
-    _esm = "js/image.js"
+    _esm = module("image.js")
     _kind = Unicode("image").tag(sync=True, read_only=True)
     value = Array(b"").tag(sync=True)
     format = Unicode("png").tag(sync=True)

@@ -13,7 +13,7 @@ from typing import Any
 from traitlets import Any as AnyTrait
 from traitlets import CInt, TraitError, Tuple, Unicode, observe, validate
 
-from .base import Control
+from .base import Control, module
 
 
 def _pairs(options: Any) -> tuple[tuple[str, Any], ...]:
@@ -136,21 +136,21 @@ class _Selection(Control):
 class Dropdown(_Selection):
     """A drop-down list (a native `<select>`: arrow keys, type-ahead)."""
 
-    _esm = "js/dropdown.js"
+    _esm = module("dropdown.js")
     _kind = Unicode("dropdown").tag(sync=True, read_only=True)
 
 
 class RadioButtons(_Selection):
     """One choice among radio buttons (arrow keys move between them)."""
 
-    _esm = "js/radio_buttons.js"
+    _esm = module("radio_buttons.js")
     _kind = Unicode("radio-buttons").tag(sync=True, read_only=True)
 
 
 class Select(_Selection):
     """A list box showing `rows` options at once."""
 
-    _esm = "js/dropdown.js"
+    _esm = module("dropdown.js")
     _kind = Unicode("select").tag(sync=True, read_only=True)
     rows = CInt(5).tag(sync=True)
 
@@ -161,7 +161,7 @@ class SelectMultiple(Control):
     `value`, `label` and `index` are tuples (of values, labels and positions), kept consistent.
     """
 
-    _esm = "js/dropdown.js"
+    _esm = module("dropdown.js")
     _kind = Unicode("select-multiple").tag(sync=True, read_only=True)
     options = AnyTrait(()).tag(sync=False)
     _options_labels = Tuple().tag(sync=True, read_only=True)

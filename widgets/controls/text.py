@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from traitlets import Bool, CInt, Unicode
 
-from .base import Control
+from .base import Control, module
 
 
 class Text(Control):
     """A one-line text box; with `continuous_update=False` the value is sent on Enter or leaving the box."""
 
-    _esm = "js/text.js"
+    _esm = module("text.js")
     _kind = Unicode("text").tag(sync=True, read_only=True)
     value = Unicode("").tag(sync=True)
     placeholder = Unicode("").tag(sync=True)
@@ -27,7 +27,7 @@ class Textarea(Text):
 class HTML(Control):
     """HTML shown as it is: `value` is trusted markup, as in ipywidgets (never put untrusted text in it)."""
 
-    _esm = "js/html.js"
+    _esm = module("html.js")
     _kind = Unicode("html").tag(sync=True, read_only=True)
     value = Unicode("").tag(sync=True)
     placeholder = Unicode("").tag(sync=True)
@@ -36,7 +36,7 @@ class HTML(Control):
 class Label(Control):
     """Plain text (never interpreted as HTML)."""
 
-    _esm = "js/html.js"
+    _esm = module("html.js")
     _kind = Unicode("label").tag(sync=True, read_only=True)
     value = Unicode("").tag(sync=True)
     placeholder = Unicode("").tag(sync=True)
