@@ -35,6 +35,10 @@ warnings.filterwarnings("ignore", message=r"The following attributes are set in 
 live: dict[str, Model] = {}
 """Every model with an open comm, by model id (how references from the browser resolve)."""
 
+eager: dict[str, Model] = {}
+"""Every instance of an eager class (`_eager = True`) not closed, with a comm or without, by model id:
+no output shows them, so the state document adds those that refer only to models it holds (saved.py)."""
+
 # The comm a browser opened, waiting for the model of that class being created against it
 # (registry._open_model): `[cls, comm]`, taken once, so models the constructor makes open their own.
 adopting: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("adopting", default=None)
@@ -70,6 +74,9 @@ class Model(HasTraits, Referable, MarimoWidget):
     _css_asset: ClassVar[assets.Asset | None] = None
     _sync_interval: ClassVar[float] = 0.016
     """Seconds between two updates of one model; changes in between merge (see docs/protocol.md)."""
+    _eager: ClassVar[bool] = False
+    """True: the browser runs the module's `initialize` as soon as it has the model, with no view
+    (a model that is never displayed, such as a jslink; docs/protocol.md, `eager`)."""
 
     # Per-instance state lives in class-level defaults until needed, to keep a model small.
     _model_id: str | None = None
@@ -92,6 +99,8 @@ class Model(HasTraits, Referable, MarimoWidget):
         super().__init__(**kwargs)
         if browser_comm is not None or has_comm_backend():
             self._open(browser_comm)
+        if self._eager:
+            eager[self.model_id] = self
 
     # --- class introspection ---------------------------------------------------------------
 
@@ -214,6 +223,8 @@ class Model(HasTraits, Referable, MarimoWidget):
 
     def close(self) -> None:
         """Close the comm (the browser drops the model and its views) and free the model."""
+        if self._eager:
+            eager.pop(self.model_id, None)
         sync = self._sync
         if sync is None or sync.closed:
             return
@@ -227,6 +238,7 @@ class Model(HasTraits, Referable, MarimoWidget):
         if self._sync is sync and not sync.closed:
             sync.close()
             live.pop(self.model_id, None)
+            eager.pop(self.model_id, None)
 
     def _reopen(self, protocol: str) -> None:
         """Close this model's comm and open it again, with the same id, in `protocol`."""
@@ -355,7 +367,8 @@ class Model(HasTraits, Referable, MarimoWidget):
 
     def describe(self, manager: Any, include_all_assets: bool) -> JSONDict:
         hashes, sources = assets.fields(type(self), manager, include_all_assets)
-        return {"class": self.class_name(), **hashes, "assets": sources, "read_only": self.read_only_keys()}
+        described = {"class": self.class_name(), **hashes, "assets": sources, "read_only": self.read_only_keys()}
+        return {**described, "eager": True} if self._eager else described
 
 
 _MISSING = object()

@@ -79,6 +79,7 @@ Snapshot = TypedDict(
         "css": str | None,
         "assets": dict[str, str],
         "read_only": list[str],
+        "eager": NotRequired[bool],
         "ack": NotRequired[Ack],
     },
 )
@@ -145,6 +146,7 @@ RestoredModel = TypedDict(
         "esm": str | None,
         "css": str | None,
         "read_only": list[str],
+        "eager": NotRequired[bool],
     },
 )
 

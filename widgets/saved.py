@@ -13,7 +13,7 @@ from typing import Any
 
 from . import serialize
 from .buffers import _DTYPES
-from .model import Model, _models_in, live
+from .model import Model, _models_in, eager, live
 from .protocol import PROTOCOL_MAJOR, PROTOCOL_VERSION, REFERENCE_PREFIX, JSONDict, Path
 
 FORMAT = "widgets-state"
@@ -32,7 +32,8 @@ class SavedStateError(ValueError):
 
 
 def document(models: Iterable[Model]) -> JSONDict:
-    """The state document of `models` and of every model their values reach, each once.
+    """The state document of `models`, of every model their values reach, and of the eager models
+    (jslinks) between those, each once.
 
     Values are the models' current traits, encoded as on the wire; works for models with no comm
     (plain Python) as for live ones.
@@ -42,7 +43,9 @@ def document(models: Iterable[Model]) -> JSONDict:
     by_type: dict[type, tuple[int, list[str]]] = {}
     assets: dict[str, str] = {}
     entries: dict[str, list[Any]] = {}
-    for model in _reachable(models):
+    chosen = list(_reachable(models))
+    chosen.extend(_eager_between(chosen))
+    for model in chosen:
         cls = type(model)
         known = by_type.get(cls)
         if known is None:
@@ -86,7 +89,7 @@ def _describe(
     if index is None:
         index = class_index[identity] = len(classes)
         entry = {"name": identity[0], "esm": hashes[0], "css": hashes[1], "read_only": list(read_only)}
-        classes.append({**entry, "keys": list(keys)})
+        classes.append({**entry, "keys": list(keys), **({"eager": True} if cls._eager else {})})
     return index, keys
 
 
@@ -101,12 +104,37 @@ def _reachable(models: Iterable[Model]) -> Iterator[Model]:
             continue
         seen.add(model.model_id)
         yield model
-        traits = model.traits()
-        for key in model.sync_keys():
-            value = getattr(model, key)
-            queue.extend(_models_in(value))
-            if traits[key].metadata.get("to_json") is not None:
-                queue.extend(_referenced(model.encode_key(key)))
+        queue.extend(_references(model))
+
+
+def _references(model: Model) -> Iterator[Model]:
+    """The models `model`'s values refer to (directly)."""
+    traits = model.traits()
+    for key in model.sync_keys():
+        yield from _models_in(getattr(model, key))
+        if traits[key].metadata.get("to_json") is not None:
+            yield from _referenced(model.encode_key(key))
+
+
+def _eager_between(chosen: list[Model]) -> list[Model]:
+    """The eager models not closed (a jslink: no output shows it) that refer to at least one of
+    `chosen` and to no other model, until no more qualify (one may link another's ends)."""
+    ids = {model.model_id for model in chosen}
+    found: list[Model] = []
+    waiting = [model for model in list(eager.values()) if model.model_id not in ids]
+    while waiting:
+        kept = []
+        for model in waiting:
+            refs = {ref.model_id for ref in _references(model)}
+            if refs and refs <= ids:
+                ids.add(model.model_id)
+                found.append(model)
+            else:
+                kept.append(model)
+        if len(kept) == len(waiting):
+            break
+        waiting = kept
+    return found
 
 
 def _referenced(value: Any) -> Iterator[Model]:
@@ -153,7 +181,8 @@ def loads(source: str | bytes | JSONDict) -> JSONDict:
 
 
 def decode(source: str | bytes | JSONDict) -> dict[str, JSONDict]:
-    """Each model of a document: its class name, module and stylesheet sources, read-only keys and state.
+    """Each model of a document: its class name, module and stylesheet sources, read-only keys and state
+    (and `eager: True` for an eager class's).
 
     Binary values become bytes (an ndarray's dtype and shape are in its placeholder, checked on
     reading); references stay `"IPY_MODEL_<id>"` strings. For tests and tools.
@@ -177,6 +206,8 @@ def decode(source: str | bytes | JSONDict) -> dict[str, JSONDict]:
             "read_only": list(cls["read_only"]),
             "state": dict(zip(cls["keys"], values, strict=True)),
         }
+        if cls.get("eager"):
+            out[model_id]["eager"] = True
     return out
 
 
@@ -224,6 +255,8 @@ def _check_class(index: int, cls: Any, assets: dict[str, Any]) -> None:
             raise SavedStateError(f"class {index}: {field} must be a list of strings")
     if len(set(cls["keys"])) != len(cls["keys"]):
         raise SavedStateError(f"class {index}: keys must not repeat")
+    if type(cls.get("eager", False)) is not bool:
+        raise SavedStateError(f"class {index}: eager must be true or false")
 
 
 def _check_model(model_id: str, entry: Any, classes: list[JSONDict]) -> None:

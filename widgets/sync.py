@@ -184,6 +184,8 @@ class ModelSync:
             "assets": described["assets"],
             "read_only": described["read_only"],
         }
+        if described.get("eager"):
+            body["eager"] = True
         return body, [buffer for _, buffer in binaries], fresh
 
     def open_comm(self, manager: Any, create_comm: Callable[..., Any], target: str, comm_id: str) -> None:

@@ -84,6 +84,11 @@ class SessionWidgets {
     return undefined;
   }
 
+  /** Every model this page has from a kernel of this session (the current one first). */
+  models(): WidgetModel[] {
+    return (this.manager ? [this.manager, ...this.previous] : this.previous).flatMap((manager) => manager.allModels());
+  }
+
   /** The notebook's saved models were read: the kernel, now or when one comes, takes over those it has. */
   offline(saved: SavedModels): void {
     this.saved = saved;
@@ -209,7 +214,9 @@ function addRenderer(owner: object, rendermime: Rendermime, sessionContext: Sess
     sessions.set(owner, session);
   }
   const widgets = session;
-  const saved = saving ? new NotebookState(owner as NotebookPanel, (id) => widgets.lookup(id), saving, (models) => widgets.offline(models)) : null;
+  const saved = saving
+    ? new NotebookState(owner as NotebookPanel, (id) => widgets.lookup(id), () => widgets.models(), saving, (models) => widgets.offline(models))
+    : null;
   addFactory(rendermime, session, saved);
 }
 

@@ -4,7 +4,7 @@
  * it) so views of models the page does not have live render offline.
  */
 import type { NotebookPanel } from "@jupyterlab/notebook";
-import { knownAsset, MIMETYPE, reachable, SAVED_NOTICE, SavedModels, type WidgetModel, writeSaved } from "./runtime.js";
+import { knownAsset, MIMETYPE, reachable, SAVED_NOTICE, SavedModels, type WidgetModel, withEager, writeSaved } from "./runtime.js";
 
 export const METADATA_KEY = "widgets-state";
 
@@ -48,13 +48,23 @@ function metadataOf(notebook: NotebookModelLike): StateMetadata {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as StateMetadata) : {};
 }
 
-/** Write (or remove) the saved state in `notebook`'s metadata; `lookup` finds the page's model of an id (live first). */
-export function saveState(notebook: NotebookModelLike, lookup: (modelId: string) => WidgetModel | undefined, enabled: boolean): void {
+/**
+ * Write (or remove) the saved state in `notebook`'s metadata; `lookup` finds the page's model of an
+ * id (live first); `others` are the page's other models (live first), of which the eager ones
+ * linking saved models (jslinks) are saved too.
+ */
+export function saveState(
+  notebook: NotebookModelLike,
+  lookup: (modelId: string) => WidgetModel | undefined,
+  enabled: boolean,
+  others: Iterable<WidgetModel> = [],
+): void {
   const current = metadataOf(notebook);
   const { state: old, ...rest } = current;
   let next: StateMetadata = rest;
   if (enabled && current.save_state !== false) {
-    const models = reachable(outputModelIds(notebook), lookup).filter((model) => model.status !== "closed");
+    const shown = reachable(outputModelIds(notebook), lookup).filter((model) => model.status !== "closed");
+    const models = withEager(shown, others);
     if (models.length) next = { state: writeSaved(models, knownAsset), ...rest };
   }
   if (next.state === old && Object.keys(next).length === Object.keys(current).length) return; // unchanged: the notebook stays clean
@@ -74,6 +84,8 @@ export class NotebookState {
     private readonly panel: NotebookPanel,
     /** The page's model of an id, live first, for saving; the saved models are looked up after it. */
     private readonly live: (modelId: string) => WidgetModel | undefined,
+    /** Every model the page has from a kernel (live first), for the eager ones among them (jslinks). */
+    private readonly liveModels: () => Iterable<WidgetModel>,
     /** The setting "Save widget state with the notebook" (true when there are no settings). */
     private readonly enabled: () => boolean,
     /** Called once, when the saved models were read (so a kernel can take them over). */
@@ -110,7 +122,8 @@ export class NotebookState {
   private save(): void {
     try {
       const saved = this.models();
-      saveState(this.panel.context.model as unknown as NotebookModelLike, (id) => this.live(id) ?? saved?.lookup(id), this.enabled());
+      const others = [...this.liveModels(), ...(saved?.offlineModels() ?? [])];
+      saveState(this.panel.context.model as unknown as NotebookModelLike, (id) => this.live(id) ?? saved?.lookup(id), this.enabled(), others);
     } catch (error) {
       // A save must never fail because of widgets: the file is written without fresh state.
       console.error("widgets: the widget state could not be saved with the notebook", error);

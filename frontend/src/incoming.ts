@@ -116,6 +116,8 @@ function checkSnapshot(data: Data, needsClass: boolean): asserts data is Data & 
   if (readOnly !== undefined && !(Array.isArray(readOnly) && readOnly.every((k) => typeof k === "string"))) {
     bad("'read_only' must be a list of keys");
   }
+  const eager = field(data, "eager");
+  if (eager !== undefined && typeof eager !== "boolean") bad(`'eager' must be true or false, got ${preview(eager)}`);
   checkAck(field(data, "ack"));
 }
 

@@ -17,7 +17,7 @@ export {
 } from "./view";
 export { InvokeError, type InvokeOptions, type InvokeResult } from "./commands";
 export { NOT_IN_KERNEL_NOTICE, type OfflineOptions, SAVED_NOTICE, SavedModels } from "./offline";
-export { parseSaved, reachable, SAVED_FORMAT, SAVED_VERSION, type SavedDocument, writeSaved } from "./saved";
+export { parseSaved, reachable, SAVED_FORMAT, SAVED_VERSION, type SavedDocument, withEager, writeSaved } from "./saved";
 export { knownAsset } from "./assets";
 export { provideShared, setImporter } from "./loader";
 export type { Comm, KernelTransport } from "./transport";

@@ -189,6 +189,20 @@ export function initializeOnce(model: WidgetModel, widget: WidgetDefinition): Pr
   return done;
 }
 
+/**
+ * An eager model's `initialize` (a jslink: no view will ever ask for it), run once as soon as the
+ * model is there, live or saved. Not for other models: loading every module at once would slow a
+ * page of many widgets. A failure is the model's `error` event (and in the console: no view shows it).
+ */
+export function initializeEager(model: WidgetModel, asset: (hash: string) => Promise<string>): void {
+  if (!model.eager || !model.ready || initialized.has(model)) return;
+  exportsOf(model, asset).catch((error: unknown) => {
+    const problem = error instanceof Error ? error : new Error(String(error));
+    console.error(`widgets: the initialize of ${model.className || "a model"} ${model.model_id} failed`, problem);
+    model.reportError({ kind: "view", message: `initialize: ${problem.message}`, traceback: problem.stack ?? "" });
+  });
+}
+
 /** The exports of a model whose `initialize` ran (or runs now, loading its module). */
 export function exportsOf(model: WidgetModel, asset: (hash: string) => Promise<string>): Promise<unknown> {
   return initialized.get(model) ?? moduleOf(model, asset).then((widget) => initializeOnce(model, widget));

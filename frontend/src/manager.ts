@@ -6,6 +6,7 @@
 import { Assets } from "./assets";
 import { Connection, type ManagerStatus } from "./connection";
 import { Control, restore } from "./control";
+import { initializeEager } from "./lifecycle";
 import type { WidgetModel } from "./model";
 import type { SavedModels } from "./offline";
 import { CLIENT_PATTERN } from "./protocol";
@@ -54,6 +55,8 @@ export class WidgetManager {
         }
         return undefined;
       },
+      // An eager model (a jslink) has no view to load its module: it is initialized as it arrives.
+      arrived: (model) => initializeEager(model, (hash) => this.assets.get(hash)),
     });
   }
 

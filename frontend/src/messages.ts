@@ -31,6 +31,8 @@ export interface Snapshot extends Framed {
   css?: string | null;
   assets?: Record<string, string>;
   read_only?: string[];
+  /** The class is eager: its module's `initialize` runs when the model arrives, with no view. */
+  eager?: boolean;
   ack?: Ack;
 }
 

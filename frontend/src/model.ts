@@ -58,6 +58,8 @@ export class WidgetModel<T extends State = State> {
   esmHash: string | null = null;
   cssHash: string | null = null;
   readOnly = new Set<string>();
+  /** Its class is eager (`_eager` in Python): `initialize` runs when the model arrives, with no view (lifecycle.ts). */
+  eager = false;
   /** The last errors reported for this model, newest last. */
   readonly errors: ErrorEntry[] = [];
   /** Set by the first snapshot (`open`, `state`, restore): the model is usable. */
@@ -271,6 +273,7 @@ export class WidgetModel<T extends State = State> {
     this.esmHash = body.esm ?? null;
     this.cssHash = body.css ?? null;
     this.readOnly = new Set(body.read_only ?? []);
+    this.eager = body.eager === true;
     this.ready = true;
   }
 

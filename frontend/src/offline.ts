@@ -5,6 +5,7 @@
  * of the disconnected dimming. docs/protocol.md, "Saved state: widgets without a kernel".
  */
 import { knownAsset, rememberAssets } from "./assets";
+import { initializeEager } from "./lifecycle";
 import { WidgetModel, type ModelOwner, type Standing } from "./model";
 import { modelIdOf } from "./registry";
 import { parseSaved, type SavedDocument } from "./saved";
@@ -41,11 +42,13 @@ export class SavedModels implements ModelOwner, ModelSource {
     rememberAssets(doc.assets);
     for (const [modelId, saved] of doc.models) {
       const model = new WidgetModel(modelId, this);
-      const { name, esm, css, read_only } = saved.cls;
-      model.apply({ protocol: doc.protocol, method: "state", class: name, rev: 0, state: saved.state, esm, css, read_only });
+      const { name, esm, css, read_only, eager } = saved.cls;
+      model.apply({ protocol: doc.protocol, method: "state", class: name, rev: 0, state: saved.state, esm, css, read_only, eager });
       this.models.set(modelId, model);
       this.offline.add(modelId);
     }
+    // Eager models (jslinks) have no view: their initialize runs now, once every model is here.
+    for (const model of this.models.values()) initializeEager(model, (hash) => this.asset(hash));
   }
 
   /** The models of a state document's text (or parsed JSON); throws what parseSaved throws. */

@@ -31,6 +31,8 @@ export interface RegistryHooks {
   unknownWanted(): void;
   /** The saved (offline) model of that id, handed over to this registry, if the page shows one (offline.ts). */
   claim(modelId: string): WidgetModel | undefined;
+  /** A model arrived (open, state, restore): the manager runs `initialize` now if its class is eager. */
+  arrived(model: WidgetModel): void;
 }
 
 export class Registry implements ModelOwner {
@@ -165,6 +167,7 @@ export class Registry implements ModelOwner {
     if (!(saved ? saved.adopt(this, snapshot) : model.apply(snapshot))) return null;
     if (!this.comms.has(modelId)) this.bind(this.transport.attachComm(MODEL_TARGET, modelId));
     this.settle(model);
+    this.hooks.arrived(model);
     return model;
   }
 
@@ -225,6 +228,7 @@ export class Registry implements ModelOwner {
     if (message?.method !== "open" && message?.method !== "state") return;
     this.hooks.learnAssets(message.assets);
     this.settle(model);
+    this.hooks.arrived(model);
   }
 
   private settle(model: WidgetModel): void {

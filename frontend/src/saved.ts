@@ -21,6 +21,8 @@ export interface SavedClass {
   css: string | null;
   read_only: string[];
   keys: string[];
+  /** An eager class (a jslink): its models' `initialize` runs with no view. Written only when true. */
+  eager?: boolean;
 }
 
 /** A model of the document, its values in place (buffers decoded, references still strings). */
@@ -114,7 +116,11 @@ function checkClass(entry: unknown, index: number, assets: Map<string, string>):
   if (!isStrings(readOnly)) bad(`${where}: read_only must be a list of strings`);
   if (!isStrings(keys)) bad(`${where}: keys must be a list of strings`);
   if (new Set(keys).size !== keys.length) bad(`${where}: keys must not repeat`);
-  return { name, esm: hashes[0] ?? null, css: hashes[1] ?? null, read_only: [...readOnly], keys: [...keys] };
+  const eager = own(entry, "eager") ?? false;
+  if (typeof eager !== "boolean") bad(`${where}: eager must be true or false`);
+  const cls: SavedClass = { name, esm: hashes[0] ?? null, css: hashes[1] ?? null, read_only: [...readOnly], keys: [...keys] };
+  if (eager) cls.eager = true;
+  return cls;
 }
 
 /** A buffer path relative to the values array: keys and indexes >= 0, starting with an index. */
@@ -237,11 +243,40 @@ export function reachable(rootIds: Iterable<string>, lookup: (modelId: string) =
     const model = lookup(modelId);
     if (!model?.ready) continue;
     out.push(model);
-    const found: string[] = [];
-    for (const key of model.keys()) references(model.get(key), found);
-    queue.push(...found);
+    queue.push(...referencesOf(model));
   }
   return out;
+}
+
+/** The ids of the models a model's values refer to. */
+function referencesOf(model: WidgetModel): string[] {
+  const found: string[] = [];
+  for (const key of model.keys()) references(model.get(key), found);
+  return found;
+}
+
+/**
+ * `models`, then the eager models of `candidates` (jslinks: no output shows them) that refer to
+ * at least one model of the list and to no other, until no more qualify; each id once, ready
+ * and not closed. The rule of docs/protocol.md, "Which models" (widgets/saved.py does the same).
+ */
+export function withEager(models: Iterable<WidgetModel>, candidates: Iterable<WidgetModel>): WidgetModel[] {
+  const out = [...models];
+  const ids = new Set(out.map((model) => model.model_id));
+  let waiting = [...candidates].filter((model) => model.eager && model.ready && model.status !== "closed" && !ids.has(model.model_id));
+  for (;;) {
+    const kept: WidgetModel[] = [];
+    for (const model of waiting) {
+      if (ids.has(model.model_id)) continue; // two candidates of one id: the first is kept
+      const refs = referencesOf(model);
+      if (refs.length && refs.every((id) => ids.has(id))) {
+        ids.add(model.model_id);
+        out.push(model);
+      } else kept.push(model);
+    }
+    if (kept.length === waiting.length) return out;
+    waiting = kept;
+  }
 }
 
 /**
@@ -266,12 +301,14 @@ export function writeSaved(models: Iterable<WidgetModel>, sourceOf: (hash: strin
     if (!model.ready || Object.hasOwn(entries, model.model_id) || !known(model.esmHash) || !known(model.cssHash)) continue;
     const keys = model.keys().sort();
     const readOnly = [...model.readOnly].sort();
-    const signature = JSON.stringify([model.className, model.esmHash, model.cssHash, readOnly, keys]);
+    const signature = JSON.stringify([model.className, model.esmHash, model.cssHash, readOnly, keys, model.eager]);
     let index = classIndex.get(signature);
     if (index === undefined) {
       index = classes.length;
       classIndex.set(signature, index);
-      classes.push({ name: model.className, esm: model.esmHash, css: model.cssHash, read_only: readOnly, keys });
+      const cls: SavedClass = { name: model.className, esm: model.esmHash, css: model.cssHash, read_only: readOnly, keys };
+      if (model.eager) cls.eager = true;
+      classes.push(cls);
     }
     const { json, binaries } = toWire(keys.map((key) => model.get(key)));
     const entry: unknown[] = [index, json];

@@ -241,6 +241,7 @@ describe("shared cases (tests/protocol_cases/saved_cases.json)", () => {
     css: string | null;
     read_only: string[];
     state: Record<string, unknown>;
+    eager?: true;
   }
   interface Cases {
     valid: { name: string; document: unknown; models: Record<string, Expected> }[];
@@ -268,7 +269,8 @@ describe("shared cases (tests/protocol_cases/saved_cases.json)", () => {
     const out: Record<string, Expected> = {};
     for (const [id, model] of parsed.models) {
       const source = (hash: string | null) => (hash === null ? null : (parsed.assets.get(hash) ?? null));
-      const expected = { class: model.cls.name, esm: source(model.cls.esm), css: source(model.cls.css), read_only: model.cls.read_only, state: plain(model.state) as Record<string, unknown> };
+      const expected: Expected = { class: model.cls.name, esm: source(model.cls.esm), css: source(model.cls.css), read_only: model.cls.read_only, state: plain(model.state) as Record<string, unknown> };
+      if (model.cls.eager) expected.eager = true;
       Object.defineProperty(out, id, { value: expected, enumerable: true, writable: true, configurable: true });
     }
     return out;
