@@ -267,5 +267,8 @@ def json_outputs_count(page: Page) -> int:
         " return v.length > 0 && [...v].every((e) => !e.querySelector('.widgets-banner[data-kind=loading]')); }",
         timeout=60_000,
     )
-    count: int = page.evaluate("() => document.querySelectorAll('.jp-OutputArea .widgets-view').length")
+    count: int = page.evaluate(  # outputs only: children a box renders inside its view are views too
+        "() => [...document.querySelectorAll('.jp-OutputArea .widgets-view')]"
+        ".filter((v) => !v.parentElement.closest('.widgets-view')).length"
+    )
     return count
