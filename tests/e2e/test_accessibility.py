@@ -60,13 +60,16 @@ def test_views_pass_axe_wcag_rules(page: Page, server: Server) -> None:
     page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate(
         """async () => {
-          const roots = [...document.querySelectorAll(".jp-OutputArea-output > div > .widgets-control, .jp-OutputArea-output .widgets-control")];
+          const roots = [...document.querySelectorAll(".jp-OutputArea-output .widgets-control")];
           const outer = roots.filter((el) => !roots.some((other) => other !== el && other.contains(el)));
-          const run = await axe.run({ include: outer }, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+          const rules = { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } };
+          const run = await axe.run({ include: outer }, rules);
           return {
             checked: outer.length,
             passes: run.passes.length,
-            violations: run.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.html.slice(0, 160)) })),
+            violations: run.violations.map((v) => ({
+              id: v.id, help: v.help, nodes: v.nodes.map((n) => n.html.slice(0, 160)),
+            })),
           };
         }"""
     )
