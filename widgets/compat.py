@@ -279,15 +279,14 @@ class CompatSync(ModelSync):
                 raise ProtocolError("bad_message", "a message's data must be an object with a 'method'")
             buffers = list(msg.get("buffers") or [])
             method = data["method"]
-            with LOCK:
-                if method == "update":
-                    self._on_compat_update(data, buffers)
-                elif method == "custom":
-                    self._on_compat_custom(data, buffers)
-                elif method == "request_state":
-                    self.send_state()
-                else:
-                    raise ProtocolError("bad_message", f"unknown method {truncate(method, 40)!r}")
+            if method == "update":  # as ModelSync.handle_msg: user code runs without LOCK held
+                self._on_compat_update(data, buffers)
+            elif method == "custom":
+                self._on_compat_custom(data, buffers)
+            elif method == "request_state":
+                self.send_state()
+            else:
+                raise ProtocolError("bad_message", f"unknown method {truncate(method, 40)!r}")
         except ProtocolError as error:
             self._report(error.as_entry())
         except Exception as error:  # a bug of ours must not reach the kernel's main loop
@@ -350,25 +349,29 @@ class CompatSync(ModelSync):
         errors: list[ErrorEntry] = []
         accepted: dict[str, Any] = {}
         fixed = set(state) & set(self.model.compat_fields()) | set(state) & set(module_fields())
-        for key, value in state.items():
-            if key in fixed:
-                errors.append({"kind": "read_only", "key": key, "message": f"'{key}' is set by the kernel"})
-                continue
-            self._accept(key, functools.partial(_given, value), accepted, errors)
+        with LOCK:
+            for key, value in state.items():
+                if key in fixed:
+                    errors.append({"kind": "read_only", "key": key, "message": f"'{key}' is set by the kernel"})
+                    continue
+                self._accept(key, functools.partial(_given, value), accepted, errors)
         with self.held(flush_at_end=False):
             for key, value in accepted.items():
-                # what the browser holds, as a private copy (the trait may keep the object itself)
-                self.shadow[key] = (None, True) if key in binary_keys else (_copy_json(raw[key]), False)
+                with LOCK:  # what the browser holds, as a private copy (the trait may keep the object itself)
+                    self.shadow[key] = (None, True) if key in binary_keys else (_copy_json(raw[key]), False)
                 try:
-                    self.model.set_decoded(key, value)
+                    self.model.set_decoded(key, value)  # observers: user code, LOCK released
                 except Exception as error:
                     errors.append(handler_error(error, key))
                 if key in binary_keys and self.model.encode_key(key) is value:
-                    self.dirty.discard(key)  # the browser has exactly this: no echo
+                    with LOCK:
+                        self.dirty.discard(key)  # the browser has exactly this: no echo
         refused = {e["key"] for e in errors if "key" in e}
         if errors:
             self.send_error(*errors)
-        self.flush(resend=refused & set(self.model.sync_keys()))
-        if refused & fixed:
-            fields = {**module_fields(), **self.model.compat_fields()}
-            self.comm.send({"method": "update", "state": {k: fields[k] for k in refused & fixed}, "buffer_paths": []})
+        with LOCK:
+            self.flush(resend=refused & set(self.model.sync_keys()))
+            if refused & fixed and not self.closed and self.comm is not None:
+                fields = {**module_fields(), **self.model.compat_fields()}
+                state = {k: fields[k] for k in refused & fixed}
+                self.comm.send({"method": "update", "state": state, "buffer_paths": []})

@@ -437,24 +437,26 @@ class ModelSync:
             data = check_envelope(content.get("data"))
             buffers = list(msg.get("buffers") or [])
             method = data["method"]
-            with LOCK:
-                if method == "update":
-                    self._on_update(data, buffers, session)
-                elif method == "custom":
-                    self._on_custom(data, buffers)
-                elif method == "request_state":
+            # User code (observers, on_msg callbacks, commands) runs without LOCK held, so it may
+            # wait on threads that change models (a worker updating a progress bar) without a deadlock.
+            if method == "update":
+                self._on_update(data, buffers, session)
+            elif method == "custom":
+                self._on_custom(data, buffers)
+            elif method == "request_state":
+                with LOCK:
                     client = data.get("client")
                     if client is not None:
                         self.clients.check(check_client(client), session)
                     if buffers:
                         raise ProtocolError("bad_buffer", "request_state carries no buffers")
                     self.send_state(client=client)
-                elif method == "invoke":
-                    self.invocations.invoke(data, buffers)
-                elif method == "invoke_abort":
-                    self.invocations.abort(data, buffers)
-                else:
-                    raise ProtocolError("bad_message", f"unknown method {truncate(method, 40)!r}")
+            elif method == "invoke":  # the invocations are the main thread's alone; answers take LOCK
+                self.invocations.invoke(data, buffers)
+            elif method == "invoke_abort":
+                self.invocations.abort(data, buffers)
+            else:
+                raise ProtocolError("bad_message", f"unknown method {truncate(method, 40)!r}")
         except ProtocolError as error:
             self._report(error.as_entry())
         except Exception as error:  # a bug of ours must not reach the cell output either
@@ -477,22 +479,25 @@ class ModelSync:
                 self.send_error(handler_error(error))
 
     def _on_update(self, data: JSONDict, buffers: list[Any], session: str | None) -> None:
-        client, seq = check_client(data.get("client")), check_seq(data.get("seq"))
-        self.clients.read(client, seq, session)
-        ack: Ack = {"client": client, "seq": seq}
-        try:
-            state, patch, base = check_update(data, buffers, self.rev)
-        except ProtocolError as error:
-            mentioned = mentioned_keys(data)
-            self.flush(ack=ack, errors=[error.as_entry()], resend=mentioned & set(self.model.sync_keys()))
-            return
-        errors: list[ErrorEntry] = []
-        accepted: dict[str, Any] = {}
-        for key, value in state.items():
-            self._accept(key, functools.partial(_given, value), accepted, errors)
-        for key, ops in patch.items():
-            self._accept(key, functools.partial(self._patched, key, ops, base), accepted, errors)
-        refused = {e["key"] for e in errors if "key" in e}
+        """Check and validate under LOCK (against the revision and shadow), then set the values with
+        LOCK released (their observers are user code), then send the ack with what the kernel holds."""
+        with LOCK:
+            client, seq = check_client(data.get("client")), check_seq(data.get("seq"))
+            self.clients.read(client, seq, session)
+            ack: Ack = {"client": client, "seq": seq}
+            try:
+                state, patch, base = check_update(data, buffers, self.rev)
+            except ProtocolError as error:
+                mentioned = mentioned_keys(data)
+                self.flush(ack=ack, errors=[error.as_entry()], resend=mentioned & set(self.model.sync_keys()))
+                return
+            errors: list[ErrorEntry] = []
+            accepted: dict[str, Any] = {}
+            for key, value in state.items():
+                self._accept(key, functools.partial(_given, value), accepted, errors)
+            for key, ops in patch.items():
+                self._accept(key, functools.partial(self._patched, key, ops, base), accepted, errors)
+            refused = {e["key"] for e in errors if "key" in e}
         with self.held(flush_at_end=False):
             for key, value in accepted.items():
                 try:

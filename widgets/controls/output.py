@@ -10,10 +10,7 @@ display publisher are wrapped; writes from code that is not inside a `with out:`
 through untouched, and the wrappers are removed when the last block ends.
 
 Thread safety: the outputs live in one list guarded by a lock, so writes from several threads
-never lose text. The thread that handles the kernel's messages (the main thread) sends changes
-itself; other threads hand the sending to a daemon thread, so a thread printing into an Output
-never waits on the sync lock a running callback holds (a callback that joins such a thread would
-otherwise deadlock).
+never lose text; each write tells the sync, which sends at most one update per interval.
 """
 
 from __future__ import annotations
@@ -230,49 +227,6 @@ class Outputs(TraitType[tuple[dict[str, Any], ...], Any]):
             obj._notify_trait(self.name, old, new)
 
 
-# --- sending from other threads ----------------------------------------------------------------
-
-
-class _Sender:
-    """A daemon thread that tells the sync about Outputs changed from threads other than the main one."""
-
-    def __init__(self) -> None:
-        self._wake = threading.Condition()
-        self._waiting: dict[int, Output] = {}
-        self._thread: threading.Thread | None = None
-        self._threads = True  # False once a thread failed to start (Pyodide)
-
-    def request(self, out: Output) -> None:
-        with self._wake:
-            if self._threads and self._thread is None:
-                thread = threading.Thread(target=self._run, name="widgets-output", daemon=True)
-                try:
-                    thread.start()
-                    self._thread = thread
-                except RuntimeError:  # no threads here: then no other thread can hold the sync lock either
-                    self._threads = False
-            if self._threads:
-                self._waiting[id(out)] = out
-                self._wake.notify()
-                return
-        out._send()
-
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while not self._waiting:
-                    self._wake.wait()
-                waiting, self._waiting = self._waiting, {}
-            for out in waiting.values():
-                try:
-                    out._send()
-                except Exception as error:  # the sync reports what it cannot send; this thread must live on
-                    print(f"widgets: an Output update failed: {error!r}", file=sys.__stderr__)
-
-
-_SENDER = _Sender()
-
-
 # --- the hooks -------------------------------------------------------------------------------
 
 
@@ -424,16 +378,8 @@ class Output(Control):
             self._clear_next = False
 
     def _changed(self) -> None:
-        """Tell the sync the outputs changed: at once in the main thread, else through the sender thread."""
-        if self._sync is None:
-            return
-        if threading.current_thread() is threading.main_thread():
-            self._send()
-        else:
-            _SENDER.request(self)
-
-    def _send(self) -> None:
-        if not self.closed:
+        """Tell the sync the outputs changed (from any thread: callbacks run without the sync lock held)."""
+        if self._sync is not None and not self.closed:
             self.touch("outputs")
 
     def _pending_clear(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import comm
 from comm.base_comm import BaseComm, CommManager
 
-from ..flusher import FLUSHER, LOCK
+from ..flusher import FLUSHER
 from ..model import live
 from ..protocol import JSONDict
 from ..registry import ensure_targets
@@ -90,5 +90,4 @@ class InProcessFrontend(Frontend):
             "content": {"comm_id": comm_id, "data": data, "target_name": target},
             "buffers": [memoryview(b) for b in buffers],
         }
-        with LOCK:
-            getattr(self.manager, kind)(None, None, msg)
+        getattr(self.manager, kind)(None, None, msg)  # as ipykernel does: without the sync lock held
