@@ -69,6 +69,7 @@ _CONTROLS = (
     "interact",
     "interact_manual",
     "interactive",
+    "interactive_output",
     "jsdlink",
     "jslink",
     "link",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .base import LAYOUT_KEYS, Control, CssProps, Layout
 from .boolean import Button, Checkbox, ToggleButton
 from .boxes import Accordion, Box, GridBox, HBox, Stack, Tab, VBox
-from .interaction import fixed, interact, interact_manual, interactive
+from .interaction import fixed, interact, interact_manual, interactive, interactive_output
 from .links import dlink, jsdlink, jslink, link
 from .numeric import (
     FloatProgress,
@@ -68,6 +68,7 @@ __all__ = [
     "interact",
     "interact_manual",
     "interactive",
+    "interactive_output",
     "jsdlink",
     "jslink",
     "link",
