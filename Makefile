@@ -68,6 +68,7 @@ bench: build chromium
 	$(BIN)/python bench/heap.py
 	$(BIN)/python bench/reload.py --profile
 	$(BIN)/python bench/drag.py
+	$(BIN)/python bench/controls.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST) node_modules lib widgets/labextension build dist *.egg-info

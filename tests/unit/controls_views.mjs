@@ -51,6 +51,9 @@ async function render(file, state) {
   check(model.state.value === 3, "change sends");
   model.set("layout", { height: "40px" });
   check(root.style.getPropertyValue("width") === "" && root.style.getPropertyValue("height") === "40px", "layout replaced");
+  check(!root.hasAttribute("data-sized"), "no layout width: the control's own minimum width holds");
+  model.set("layout", { width: "60px" });
+  check(root.hasAttribute("data-sized"), "a layout width is marked (it wins over a minimum width)");
   model.set("disabled", true); check(input.disabled, "disabled");
   model.set("description", ""); check(input.getAttribute("aria-label") === "int slider" && label.hidden, "aria-label fallback");
   cleanup();

@@ -58,7 +58,7 @@ def test_any_model_can_be_a_child(frontend: InProcessFrontend) -> None:
 def test_children_are_checked(frontend: InProcessFrontend) -> None:
     label = controls.Label("x")
     with pytest.raises(TraitError, match=r"children\[1\] must be a widget \(a Model\), got int: 3"):
-        controls.VBox([label, 3])
+        controls.VBox([label, 3])  # type: ignore[list-item]
     for bad in (label, "ab", {label}, 5, {"a": label}):
         with pytest.raises(TraitError, match="children must be a list of widgets"):
             controls.HBox(bad)  # type: ignore[arg-type]
@@ -190,10 +190,15 @@ def test_selected_index_from_the_view(frontend: InProcessFrontend) -> None:
     assert view.get("selected_index") == 0 and len(view.get("children")) == 1
 
 
+def _source(cls: type[widgets.Model]) -> str:
+    assert cls._esm_asset is not None
+    return cls._esm_asset.source
+
+
 def test_boxes_share_the_box_and_tabs_modules() -> None:
-    assert controls.HBox._esm_asset.source == controls.Box._esm_asset.source == controls.GridBox._esm_asset.source
-    assert controls.Tab._esm_asset.source == controls.Accordion._esm_asset.source == controls.Stack._esm_asset.source
-    assert ".getWidget(" in controls.Box._esm_asset.source and ".getWidget(" in controls.Tab._esm_asset.source
+    assert _source(controls.HBox) == _source(controls.Box) == _source(controls.GridBox)
+    assert _source(controls.Tab) == _source(controls.Accordion) == _source(controls.Stack)
+    assert ".getWidget(" in _source(controls.Box) and ".getWidget(" in _source(controls.Tab)
 
 
 NODE = shutil.which("node")

@@ -260,6 +260,7 @@ def test_every_control_has_its_kind_and_a_self_contained_module() -> None:
     assert len(kinds) == len({cls for cls in classes})  # Progress is FloatProgress
     prelude = (JS / "_prelude.js").read_text().replace("export function", "function")
     for cls in classes:
+        assert cls._esm_asset is not None and cls._css_asset is not None
         source = cls._esm_asset.source
         assert source.startswith(prelude) and "_prelude.js" not in source and "\nexport function" not in source
         assert cls._css_asset.path == JS / "controls.css"

@@ -16,9 +16,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import IPython.display
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.display import HTML, clear_output, display
 from traitlets import TraitError
 from traitlets.config import Config
 
@@ -26,6 +26,11 @@ import widgets
 import widgets.controls as controls
 from widgets.controls import output as output_module
 from widgets.testing import InProcessFrontend
+
+# IPython's display functions, untyped there
+HTML: Any = IPython.display.HTML
+clear_output: Any = IPython.display.clear_output
+display: Any = IPython.display.display
 
 JS = pathlib.Path(controls.__file__).parent / "js"
 
@@ -68,7 +73,7 @@ def test_prints_and_stderr_are_captured_and_merged(frontend: InProcessFrontend) 
         print("oops", file=sys.stderr)
         sys.stdout.write("three\n")
     assert sys.stdout is original  # unhooked after the block
-    assert out.outputs == (
+    assert tuple(out.outputs) == (
         {"output_type": "stream", "name": "stdout", "text": "one\ntwo!\n"},
         {"output_type": "stream", "name": "stderr", "text": "oops\n"},
         {"output_type": "stream", "name": "stdout", "text": "three\n"},
@@ -123,13 +128,13 @@ def test_clear_output_and_wait(frontend: InProcessFrontend) -> None:
     assert text_of(out) == "old\n"  # still there until the next output
     with out:
         print("new")
-    assert out.outputs == ({"output_type": "stream", "name": "stdout", "text": "new\n"},)
+    assert tuple(out.outputs) == ({"output_type": "stream", "name": "stdout", "text": "new\n"},)
     out.clear_output()
-    assert out.outputs == ()
+    assert tuple(out.outputs) == ()
     out.append_stdout("x")
     out.clear_output(wait=True)
     out.settle()  # a run that printed nothing: the waiting clear happens now
-    assert out.outputs == ()
+    assert tuple(out.outputs) == ()
     frontend.flush()
     assert view.get("outputs") == []
 
@@ -162,7 +167,7 @@ def test_append_methods_and_assigning_outputs(frontend: InProcessFrontend) -> No
     assert sent[3]["widget"] == f"IPY_MODEL_{slider.model_id}"  # a reference: saved pages include the slider
     assert seen == []  # captured output is sent without traitlets notifications
     out.outputs = [{"output_type": "stream", "name": "stdout", "text": ["x", "y\n"]}]
-    assert out.outputs == ({"output_type": "stream", "name": "stdout", "text": "xy\n"},) and len(seen) == 1
+    assert tuple(out.outputs) == ({"output_type": "stream", "name": "stdout", "text": "xy\n"},) and len(seen) == 1
     out.append_stdout("z\n")
     assert out.outputs[0]["text"] == "xy\nz\n"
     for bad in ([{"output_type": "nope"}], [1], "text", [{"output_type": "stream", "name": "stdlog", "text": ""}]):
@@ -230,7 +235,7 @@ def test_rich_displays_through_ipython(frontend: InProcessFrontend, shell: Any) 
     with out:
         clear_output(wait=True)
         print("after")
-    assert out.outputs == ({"output_type": "stream", "name": "stdout", "text": "after\n"},)
+    assert tuple(out.outputs) == ({"output_type": "stream", "name": "stdout", "text": "after\n"},)
     frontend.flush()
     assert view.get("outputs")[0]["text"] == "after\n"
 

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
-from traitlets import Bool, CaselessStrEnum, Unicode
+from traitlets import Bool, CaselessStrEnum, Unicode, validate
 
-from .base import DESCRIPTION_STYLE, Control, CssDict, module
+from .base import DESCRIPTION_STYLE, JS, Control, CssDict, module
 
 BUTTON_STYLES = ["primary", "success", "info", "warning", "danger", ""]
 BUTTON_STYLE = DESCRIPTION_STYLE | {"button_color", "font_weight", "font_style", "font_family", "text_decoration"}
+# The icons the views draw: js/controls.css holds them (one rule per icon, FontAwesome names and aliases).
+ICONS = frozenset(re.findall(r'\[data-icon="([\w-]+)"\]', (JS / "controls.css").read_text(encoding="utf-8")))
+_warned: set[str] = set()
+
+
+def icon_name(icon: str) -> str:
+    """The built-in icon an ipywidgets-style name means: "check", "fa-check" and "fa fa-check" are "check"."""
+    words = icon.split()
+    return words[-1].removeprefix("fa-") if words else ""
+
+
+class _Icon(Control):
+    """`icon`: a FontAwesome name drawn by the view; a name it cannot draw warns once (the button shows no icon).
+
+    Not an error, so that ipywidgets code using any of FontAwesome's many icons still runs.
+    """
+
+    icon = Unicode("").tag(sync=True)
+
+    @validate("icon")
+    def _check_icon(self, proposal: Any) -> Any:
+        icon = proposal["value"]
+        name = icon_name(icon)
+        if name and name not in ICONS and name not in _warned:
+            _warned.add(name)
+            warnings.warn(
+                f"{type(self).__name__}: no built-in icon {icon!r}, so the button shows none "
+                "(widgets.controls.boolean.ICONS lists them; docs/controls.md)",
+                UserWarning,
+                stacklevel=2,
+            )
+        return icon
 
 
 class Checkbox(Control):
@@ -22,13 +56,12 @@ class Checkbox(Control):
     indent = Bool(True).tag(sync=True)
 
 
-class ToggleButton(Control):
+class ToggleButton(_Icon):
     """A button that stays pressed: `value` True while pressed (`aria-pressed`)."""
 
     _esm = module("toggle_button.js")
     _kind = Unicode("toggle-button").tag(sync=True, read_only=True)
     value = Bool(False).tag(sync=True)
-    icon = Unicode("").tag(sync=True)
     button_style = CaselessStrEnum(BUTTON_STYLES, "").tag(sync=True)
     style = CssDict(BUTTON_STYLE, "style").tag(sync=True)
 
@@ -36,7 +69,7 @@ class ToggleButton(Control):
 ClickCallback = Callable[["Button"], Any]
 
 
-class Button(Control):
+class Button(_Icon):
     """A button; `on_click(callback)` calls `callback(button)` on each click in a view.
 
     A callback that raises is reported in the views (a `handler` error with its traceback), like
@@ -45,7 +78,6 @@ class Button(Control):
 
     _esm = module("button.js")
     _kind = Unicode("button").tag(sync=True, read_only=True)
-    icon = Unicode("").tag(sync=True)
     button_style = CaselessStrEnum(BUTTON_STYLES, "").tag(sync=True)
     style = CssDict(BUTTON_STYLE, "style").tag(sync=True)
     _clicks: dict[Any, Any] | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from traitlets import CaselessStrEnum, CInt, TraitError, Tuple, Unicode, observe, validate
+from traitlets import CaselessStrEnum, CInt, TraitError, TraitType, Tuple, Unicode, observe, validate
 
 from ..model import Model
 from .base import Control, module
@@ -20,15 +20,19 @@ from .base import Control, module
 BOX_STYLES = ["success", "info", "warning", "danger", ""]
 
 
-class Children(Tuple):  # type: ignore[type-arg]
-    """`children`: a tuple of widgets; any ordered iterable of them is taken (a list, a generator)."""
+class Children(TraitType[tuple[Any, ...], Iterable[Any]]):
+    """`children`: a tuple of widgets; any ordered iterable of them is taken (a list, a generator),
+    so `box.children = [a, b]` type-checks as ipywidgets users write it."""
 
     info_text = "a list of widgets"
 
-    def validate(self, obj: Any, value: Any) -> Any:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(default_value=(), **kwargs)
+
+    def validate(self, obj: Any, value: Any) -> tuple[Any, ...]:
         if isinstance(value, (Model, str, bytes, dict, set, frozenset)) or not isinstance(value, Iterable):
             raise TraitError(f"children must be a list of widgets, got {type(value).__name__}: {value!r}")
-        return super().validate(obj, tuple(value))
+        return tuple(value)
 
 
 class Box(Control):

@@ -16,7 +16,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from traitlets import Unicode
 
@@ -29,6 +29,7 @@ from .selection import Dropdown
 from .text import Text
 
 EMPTY = inspect.Parameter.empty
+F = TypeVar("F", bound=Callable[..., Any])
 OPTIONS = {"manual": False, "manual_name": "Run Interact", "auto_display": False, "clear_output": True}
 LOG = logging.getLogger("widgets.interact")
 MAX_RERUNS = 10
@@ -371,6 +372,10 @@ class _InteractFactory:
     def widget(self, f: Callable[..., Any]) -> interactive:
         return interactive(f, self.opts, **self.kwargs)
 
+    @overload
+    def __call__(self, f: F, /, **kwargs: Any) -> F: ...
+    @overload
+    def __call__(self, f: None = None, /, **kwargs: Any) -> _InteractFactory: ...
     def __call__(self, f: Callable[..., Any] | None = None, /, **kwargs: Any) -> Any:
         factory = _InteractFactory(self.opts, {**self.kwargs, **kwargs}) if kwargs else self
         if f is None:  # @interact(x=(0, 10))

@@ -28,8 +28,10 @@ export function control(model, el) {
   on("layout style", () => {
     for (const name of styled) root.style.removeProperty(name);
     styled = [];
-    put("", model.get("layout"));
+    const layout = model.get("layout") || {};
+    put("", layout);
     put("--w-", model.get("style"));
+    root.toggleAttribute("data-sized", layout.width != null); // a layout width wins over a control's own minimum
   });
   on("tooltip", () => {
     const tip = model.get("tooltip");

@@ -37,7 +37,16 @@ export default {
     });
     box.addEventListener("change", send);
     box.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (!multiline || event.ctrlKey || event.metaKey)) send();
+      if (event.key !== "Enter" || event.isComposing) return;
+      if (!multiline || event.ctrlKey || event.metaKey) return send();
+      if (event.shiftKey || event.altKey) return;
+      // JupyterLab 4 and Notebook 7 cancel the line break of every textarea in a cell (their
+      // `beforeinput` guard for insertLineBreak): insert it as typed text instead.
+      event.preventDefault();
+      if (!document.execCommand?.("insertText", false, "\n")) {
+        box.setRangeText("\n", box.selectionStart, box.selectionEnd, "end");
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+      }
     });
     return c.dispose;
   },

@@ -8,11 +8,13 @@ export default {
     button.type = "button";
     button.className = "widgets-btn";
     c.root.append(button);
-    c.on("description icon", () => {
+    c.on("description icon tooltip", () => {
+      // FontAwesome names as ipywidgets takes them ("check", "fa-check", "fa fa-check"); controls.css draws them
+      const icon = (model.get("icon") || "").trim().split(/\s+/).pop().replace(/^fa-/, "");
       button.textContent = model.get("description");
-      button.dataset.icon = model.get("icon");
+      button.dataset.icon = icon;
       if (model.get("description")) button.removeAttribute("aria-label");
-      else button.setAttribute("aria-label", model.get("tooltip") || model.get("icon") || "toggle");
+      else button.setAttribute("aria-label", model.get("tooltip") || icon || "toggle");
     });
     c.on("value", () => {
       button.setAttribute("aria-pressed", String(model.get("value")));
