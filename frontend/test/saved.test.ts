@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { knownAsset } from "../src/assets";
 import type { NDArray } from "../src/buffers";
 import { WidgetManager } from "../src/manager";
@@ -8,6 +8,10 @@ import { ProtocolError } from "../src/protocol";
 import { parseSaved, reachable, SAVED_VERSION, writeSaved } from "../src/saved";
 import { FakeKernel } from "./fakeKernel";
 import { readRepoFile } from "./files";
+import { installImporter } from "./importer";
+
+// The shared cases hold an eager class, whose module the offline models load at once (from a blob: URL).
+beforeAll(() => installImporter());
 
 let kernel: FakeKernel;
 let manager: WidgetManager;
