@@ -27,7 +27,10 @@ function fakeHost() {
     renders, disposed,
     hold() { held = true; },
     release() { held = false; for (const go of waiting.splice(0)) go(); },
-    getWidget(ref) {
+    asked: [],
+    getWidget(asked) {
+      host.asked.push(asked);
+      const ref = asked.replace(/^anywidget:/, "IPY_MODEL_"); // the views ask in anywidget 0.11's form
       const resolve = () => {
         if (ref.includes("bad")) return Promise.reject(new Error(`no model ${ref}`));
         return Promise.resolve({
@@ -73,6 +76,7 @@ const shown = (root) => [...root.querySelectorAll(".kid")].map((k) => k.textCont
   check(root.className.includes("widgets-vbox") && root.classList.contains("widgets-container"), "box classes");
   check(root.style.getPropertyValue("width") === "50%" && root.dataset.boxStyle === "info", "layout and box_style");
   check(shown(root) === "a,b,c" && root.children.length === 3, "children in order " + shown(root));
+  check(host.asked.join() === "anywidget:a,anywidget:b,anywidget:c", "children asked for as anywidget:<id> (marimo takes only those)");
   const [a, b, c] = [...root.querySelectorAll(".kid")];
   a.marked = true; c.marked = true;
   model.set("children", refs("c", "a", "d"));

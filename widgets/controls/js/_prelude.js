@@ -76,3 +76,11 @@ export function format(value, spec) {
   if (match[2] === "%") return `${(value * 100).toFixed(digits)}%`;
   return match[2] === "e" ? value.toExponential(digits) : value.toFixed(digits);
 }
+
+/** A child widget's handle from the host, by reference ("IPY_MODEL_<id>" or a bare id). Asked for as
+ * "anywidget:<id>", the form of anywidget 0.11's contract, which our runtime and other hosts (marimo) take. */
+export function childWidget(host, ref) {
+  if (!host || !host.getWidget) return Promise.reject(new Error("this page cannot show child widgets (it has no host.getWidget)"));
+  const id = typeof ref === "string" && ref.startsWith("IPY_MODEL_") ? ref.slice("IPY_MODEL_".length) : ref;
+  return host.getWidget(typeof id === "string" && !id.includes(":") ? `anywidget:${id}` : id);
+}

@@ -1,4 +1,4 @@
-import { control } from "./_prelude.js";
+import { childWidget, control } from "./_prelude.js";
 
 /** Box, HBox, VBox, GridBox: each child's own view (host.getWidget) in a slot; the root is a flex row or
  * column or a CSS grid (controls.css), shaped further by `layout`. */
@@ -41,11 +41,7 @@ function slots(host, make) {
     if (entry.filled) return;
     entry.filled = true;
     const { signal } = entry.ctl;
-    Promise.resolve()
-      .then(() => {
-        if (!host || !host.getWidget) throw new Error("this page cannot show child widgets (it has no host.getWidget)");
-        return host.getWidget(entry.ref);
-      })
+    childWidget(host, entry.ref)
       .then((child) => signal.aborted || child.render({ el: entry.slot, signal }))
       .catch((error) => {
         if (signal.aborted) return;

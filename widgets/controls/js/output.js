@@ -1,4 +1,4 @@
-import { control } from "./_prelude.js";
+import { childWidget, control } from "./_prelude.js";
 
 /** Output: renders the `outputs` trait itself (nbformat-like dicts: stream, display_data / execute_result,
  * error), so it needs no hook into the kernel's messages and works in every host and in saved pages.
@@ -85,8 +85,7 @@ function rich(output, host, signal) {
   } else if (WIDGET_MIMES.includes(mime)) {
     box.classList.add("widgets-output-child");
     const ref = output.widget || value.model_id;
-    host
-      .getWidget(ref)
+    childWidget(host, ref)
       .then((child) => signal.aborted || child.render({ el: box, signal }))
       .catch((error) => {
         if (signal.aborted) return;

@@ -1,4 +1,4 @@
-import { control } from "./_prelude.js";
+import { childWidget, control } from "./_prelude.js";
 
 /** Tab, Accordion and Stack (the `_kind` trait says which): one panel per child, only the selected one shown.
  * A panel's child is rendered when the panel is first shown, then kept: hidden children cost nothing, and a
@@ -134,11 +134,7 @@ function slots(host, make) {
     if (entry.filled) return;
     entry.filled = true;
     const { signal } = entry.ctl;
-    Promise.resolve()
-      .then(() => {
-        if (!host || !host.getWidget) throw new Error("this page cannot show child widgets (it has no host.getWidget)");
-        return host.getWidget(entry.ref);
-      })
+    childWidget(host, entry.ref)
       .then((child) => signal.aborted || child.render({ el: entry.slot, signal }))
       .catch((error) => {
         if (signal.aborted) return;
