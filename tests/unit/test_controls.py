@@ -266,14 +266,26 @@ def test_every_control_has_its_kind_and_a_self_contained_module() -> None:
         assert cls._css_asset.path == JS / "controls.css"
 
 
-def test_modules_import_only_the_prelude() -> None:
+def test_modules_import_only_the_shared_helpers() -> None:
+    helpers = {path.name for path in JS.glob("_*.js")}
+    assert helpers == {"_prelude.js", "_children.js"}
     for path in sorted(JS.glob("*.js")):
         source = path.read_text()
         imports = re.findall(r"^\s*import\b.*$|\bimport\(", source, re.M)
-        assert imports == ([] if path.name == "_prelude.js" else [imports[0]]), path.name
-        if path.name != "_prelude.js":
-            assert source.startswith("import {") and imports[0].endswith('from "./_prelude.js";'), path.name
+        named = [re.search(r'from "\./(_\w+\.js)";$', line) for line in imports]
+        assert all(named), path.name  # no other imports, no dynamic import()
+        assert {m.group(1) for m in named if m} <= helpers - {path.name}, path.name
+        if path.name not in helpers:
+            assert source.startswith("import {") and "_prelude.js" in source.split("\n\n", 1)[0], path.name
         assert "innerHTML" not in source or path.name == "html.js", path.name
+
+
+def test_shared_helpers_are_inlined_once_dependencies_first() -> None:
+    source = controls.base.module("tabs.js")
+    assert not re.search(r"^import ", source, re.M)
+    assert source.count("function control(") == 1 and source.count("function slots(") == 1
+    assert source.index("function childWidget(") < source.index("function slots(") < source.index("export default")
+    assert "function slots(" not in controls.base.module("slider.js")
 
 
 def test_a_module_without_the_prelude_import_is_refused() -> None:

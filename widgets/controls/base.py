@@ -157,18 +157,33 @@ def Layout(**properties: Any) -> dict[str, Any]:
 
 
 JS = Path(__file__).parent / "js"
-_PRELUDE_IMPORT = re.compile(r'^import \{[\w\s,]*\} from "\./_prelude\.js";\n', re.M)
+_HELPER_IMPORT = re.compile(r'^import \{[\w\s,]*\} from "\./(_\w+\.js)";\n', re.M)
+
+
+def _read(name: str) -> str:
+    return (JS / name).read_text(encoding="utf-8")
 
 
 def module(name: str) -> str:
-    """The control module `js/<name>` as one self-contained source: its import of `_prelude.js` replaced
-    by that file's text (without `export`), so it needs no loader that resolves relative imports."""
-    source = (JS / name).read_text(encoding="utf-8")
-    prelude = re.sub(r"^export ", "", (JS / "_prelude.js").read_text(encoding="utf-8"), flags=re.M)
-    inlined, count = _PRELUDE_IMPORT.subn(lambda _: prelude, source, count=1)
-    if count != 1:
+    """The control module `js/<name>` as one self-contained source: its imports of the shared helpers
+    (`_prelude.js`, `_children.js`) replaced by those files' text, each once, dependencies first,
+    without `export`, so it needs no loader that resolves relative imports (anywidget's has none)."""
+    source = _read(name)
+    imports = _HELPER_IMPORT.findall(source)
+    if "_prelude.js" not in imports:
         raise ValueError(f"js/{name} must start with its import from ./_prelude.js")
-    return inlined
+    order: list[str] = []
+
+    def visit(helper: str) -> None:
+        if helper not in order:
+            for dependency in _HELPER_IMPORT.findall(_read(helper)):
+                visit(dependency)
+            order.append(helper)
+
+    for helper in imports:
+        visit(helper)
+    helpers = [re.sub(r"^export ", "", _HELPER_IMPORT.sub("", _read(helper)), flags=re.M) for helper in order]
+    return "".join(helpers) + _HELPER_IMPORT.sub("", source)
 
 
 class Float(CFloat):  # type: ignore[type-arg]
