@@ -9,38 +9,13 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from .jupyter import Server, open_notebook, write_notebook
+from .library import EVERY_CONTROL
 
 AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
-SETUP = """
-import widgets
-controls = [
-    widgets.IntSlider(value=3, description="Slider"),
-    widgets.FloatSlider(value=0.5, min=0, max=1, description="Float"),
-    widgets.IntRangeSlider(value=(2, 5), description="Range"),
-    widgets.FloatRangeSlider(value=(0.2, 0.5), min=0, max=1, description="Float range"),
-    widgets.IntText(value=4, description="Int"),
-    widgets.FloatText(value=1.5, description="Number"),
-    widgets.Text(value="text", description="Text"),
-    widgets.Textarea(value="area", description="Area"),
-    widgets.Checkbox(value=True, description="Check"),
-    widgets.ToggleButton(value=True, description="Toggle"),
-    widgets.Button(description="Button"),
-    widgets.Button(icon="check", tooltip="Confirm"),
-    widgets.Dropdown(options=["a", "b"], description="Dropdown"),
-    widgets.RadioButtons(options=["a", "b"], description="Radio"),
-    widgets.Select(options=["a", "b"], description="Select"),
-    widgets.SelectMultiple(options=["a", "b"], description="Multiple"),
-    widgets.ColorPicker(value="#ff0000", description="Colour"),
-    widgets.DatePicker(description="Date"),
-    widgets.IntProgress(value=3, max=10, description="Progress"),
-    widgets.Label(value="a label"),
-    widgets.HTML(value="<b>html</b>"),
-    widgets.IntSlider(value=1),  # no description: labelled for screen readers all the same
-    widgets.Text(placeholder="no description"),
-    widgets.Dropdown(options=["x"]),
-]
-box = widgets.VBox([widgets.HBox(controls[:3]), widgets.GridBox(controls[3:6])])
+SETUP = (
+    EVERY_CONTROL
+    + """box = widgets.VBox([widgets.HBox(controls[:3]), widgets.GridBox(controls[3:6])])
 tabs = widgets.Tab([widgets.Label(value="one"), widgets.Label(value="two")], titles=("First", "Second"))
 accordion = widgets.Accordion([widgets.Label(value="inside")], titles=("Section",))
 out = widgets.Output()
@@ -49,6 +24,7 @@ with out:
 for shown in (*controls[6:], box, tabs, accordion, out):
     display(shown)
 """
+)
 
 
 def test_views_pass_axe_wcag_rules(page: Page, server: Server) -> None:

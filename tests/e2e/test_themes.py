@@ -9,34 +9,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .jupyter import Server, open_notebook, write_notebook
+from .library import EVERY_CONTROL
 
-SETUP = """
-import widgets
-styles = ("primary", "success", "info", "warning", "danger")
-shown = [
-    widgets.IntSlider(value=3, description="Slider"),
-    widgets.IntRangeSlider(value=(2, 5), description="Range"),
-    widgets.FloatText(value=1.5, description="Number"),
-    widgets.Text(value="text", description="Text"),
-    widgets.Textarea(value="area", description="Area"),
-    widgets.Checkbox(value=True, description="Check"),
-    widgets.ToggleButton(value=True, description="Toggle"),
-    widgets.Button(description="Button"),
-    *(widgets.Button(description=style, button_style=style) for style in styles),
-    *(widgets.ToggleButton(description=style, button_style=style) for style in styles),
-    widgets.Dropdown(options=["a", "b"], description="Dropdown"),
-    widgets.RadioButtons(options=["a", "b"], description="Radio"),
-    widgets.Select(options=["a", "b"], description="Select"),
-    widgets.SelectMultiple(options=["a", "b"], description="Multiple"),
-    widgets.ColorPicker(value="#ff0000", description="Colour"),
-    widgets.DatePicker(description="Date"),
-    widgets.IntProgress(value=3, max=10, description="Progress"),
-    widgets.Label(value="a label"),
-    widgets.HTML(value="<b>html</b>"),
-]
-for control in shown:
+SETUP = (
+    EVERY_CONTROL
+    + """
+for control in controls:
     display(control)
 """
+)
 
 # For each element with text in a control: its colour, and the first opaque background behind it.
 MEASURE = """() => {
@@ -91,7 +72,7 @@ def test_controls_are_readable_in_light_and_dark_themes(page: Page, server: Serv
     name = write_notebook(server.root, f"themes-{theme.split()[-1].lower()}.ipynb", [SETUP])
     notebook = open_notebook(page, server, name)
     notebook.run_all()
-    expect(page.locator(".jp-OutputArea .widgets-control")).to_have_count(27)
+    expect(page.locator(".jp-OutputArea .widgets-control")).to_have_count(34)
     set_theme(page, theme)
     try:
         measured: list[dict[str, Any]] = page.evaluate(MEASURE)
