@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from traitlets import HasTraits
 
-from . import assets, hosts, serialize
+from . import assets, hosts, serialize, waiting
 from .commands import Command, collect_commands
 from .compat import COMPAT_TARGET, WIDGET_VIEW_MIMETYPE, CompatSync
 from .flusher import LOCK
@@ -220,6 +220,13 @@ class Model(HasTraits, Referable, MarimoWidget):
                 raise
             sync.comm.on_msg(sync.handle_msg)
             sync.comm.on_close(lambda _msg: self._closed_by_browser(sync))
+
+    # Waiting in a running cell for what the browser does (docs/live-cells.md): `m.wait_for("value",
+    # timeout=5)`, `m.wait_until(lambda m: m.value > 3)`, and `await m.wait_for_async("value")`.
+    wait_for = waiting.wait_for
+    wait_until = waiting.wait_until
+    wait_for_async = waiting.wait_for_async
+    wait_until_async = waiting.wait_until_async
 
     def close(self) -> None:
         """Close the comm (the browser drops the model and its views) and free the model."""

@@ -63,6 +63,44 @@ def ensure_targets() -> None:
     if manager.targets.get(MODEL_TARGET) is not _open_model:
         manager.register_target(MODEL_TARGET, _open_model)
         manager.register_target(CONTROL_TARGET, _open_control)
+    _route_by_header(manager)
+
+
+_OUR_TARGETS = frozenset([MODEL_TARGET, CONTROL_TARGET])
+
+
+def _route_by_header(manager: Any) -> None:
+    """Let the browser choose the subshell of our comms' messages (docs/live-cells.md).
+
+    ipykernel 7.4 sends each `comm_msg`/`comm_close` of a comm to the subshell the comm last
+    published from (`BaseComm._reply_subshell_for`, asked on the shell-channel thread), whatever
+    subshell the message names: for a model a cell made, the main shell, behind the running cell.
+    Our frontend sends on a subshell of its own, so for comms of our targets a subshell named in
+    the header wins; a message naming none is routed as ipykernel would. Installed on every comm
+    of our targets as the manager registers it (kernel- and browser-opened), before any message.
+    """
+    if getattr(manager, "_widgets_route_by_header", False) or not hasattr(manager, "register_comm"):
+        return
+    register = manager.register_comm
+
+    def register_comm(opened: Any) -> Any:
+        if getattr(opened, "target_name", None) in _OUR_TARGETS:
+            _follow_header(opened)
+        return register(opened)
+
+    manager.register_comm = register_comm
+    manager._widgets_route_by_header = True
+
+
+def _follow_header(opened: Any) -> None:
+    original = getattr(opened, "_reply_subshell_for", None)
+    if original is None:  # an ipykernel without this routing honours the header already
+        return
+
+    def route(data: Any, default: str | None) -> str | None:
+        return default if default is not None else original(data, default)  # type: ignore[no-any-return]
+
+    opened._reply_subshell_for = route
 
 
 def _fail(browser_comm: Any, entry: ErrorEntry) -> None:

@@ -12,6 +12,10 @@
  * It depends on JupyterLab internals, so it only acts when they look exactly as expected (a
  * `_comms` Map, a slot that calls `_cleanSubshells`); otherwise it does nothing and the comm
  * stays as JupyterLab keeps it. Only comms of our own targets are tracked.
+ *
+ * The same hook turns off JupyterLab's own subshell for comms of our targets (`commsOverSubshells`
+ * per comm target, started a microtask after the handler is made): ./labtransport.ts sends our
+ * messages on one subshell of its own, so the kernel would otherwise run an idle thread per target.
  */
 import type { Kernel } from "@jupyterlab/services";
 
@@ -40,9 +44,17 @@ function patchRegistry(kernel: Kernel.IKernelConnection, tracker: Tracker, targe
     const slot = tracker.pending;
     tracker.pending = null;
     const target = (handler as { targetName?: unknown } | null)?.targetName;
-    if (slot && typeof target === "string" && targets.has(target)) tracker.slots.set(id, slot);
+    const ours = typeof target === "string" && targets.has(target);
+    if (slot && ours) tracker.slots.set(id, slot);
+    if (ours) noOwnSubshell(handler);
     return set.call(this, id, handler);
   };
+}
+
+/** Before its subshell starts (a microtask later), a CommHandler set to "disabled" starts none. */
+function noOwnSubshell(handler: unknown): void {
+  const comm = handler as { commsOverSubshells?: unknown };
+  if (typeof comm.commsOverSubshells === "string" && comm.commsOverSubshells !== "disabled") comm.commsOverSubshells = "disabled";
 }
 
 /** Start catching the status slots of comms of `targets` on this kernel connection (once per kernel). */

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TextIO
+from typing import Any, ClassVar, Self, TextIO
 
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import KernelManager
@@ -72,7 +72,7 @@ class KernelFrontend(Frontend):
     # --- construction ------------------------------------------------------------------------
 
     @classmethod
-    def connect(cls, connection_file: str | os.PathLike[str], timeout: float = 60.0) -> KernelFrontend:
+    def connect(cls, connection_file: str | os.PathLike[str], timeout: float = 60.0) -> Self:
         """A new client (a reloaded page) on the kernel of `connection_file`, IOPub subscribed."""
         kc = BlockingKernelClient(connection_file=os.fspath(connection_file))
         kc.load_connection_file()

@@ -85,3 +85,17 @@ def test_a_button_callback_may_drive_a_worker_updating_a_progress_bar(frontend: 
     assert bar.value == 10 and button_view.errors == []
     frontend.flush()
     assert bar_view.get("value") == 10
+
+
+def test_a_model_waits_for_a_change_another_thread_makes() -> None:
+    job = Job()
+    threading.Timer(0.05, lambda: setattr(job, "progress", 7)).start()
+    assert job.wait_for("progress", timeout=5) == 7
+    threading.Timer(0.05, lambda: setattr(job, "start", 2)).start()
+    assert job.wait_until(lambda model: model.start == 2, timeout=5) is True
+    try:
+        job.wait_for("progress", timeout=0.05)
+    except TimeoutError as error:
+        assert "progress" in str(error)
+    else:
+        raise AssertionError("wait_for did not time out")
