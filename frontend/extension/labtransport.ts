@@ -29,15 +29,22 @@ const reported = new Set<string>();
 
 /**
  * The subshell our messages go on, asked for once per kernel connection (per kernel process: a
- * restart makes a new transport), at the first message. Until the kernel answered, messages wait
- * here in order; without subshells (a kernel before ipykernel 7, or `commsOverSubshells` disabled)
- * they go on the main shell as before.
+ * restart makes a new transport): when the kernel opens our first comm, or at our first message.
+ * Until the kernel has answered, messages go on the main shell at once (a reloaded page's restore
+ * does not wait for the subshell); once it has, later messages wait until the kernel has handled
+ * the last of those, then go on the subshell in order, so no two of ours are ever reordered.
+ * Without subshells (a kernel before ipykernel 7, or `commsOverSubshells` disabled) everything
+ * stays on the main shell, as before.
  */
 export class SubshellRoute {
   /** undefined: not settled yet; null: the main shell; else the subshell id. */
   private subshell: string | null | undefined = undefined;
   private asked = false;
+  /** Messages waiting for the subshell's turn (while the main shell's last one is handled). */
   private readonly queue: Outgoing[] = [];
+  /** Done once the kernel has handled the last message sent on the main shell before settling. */
+  private lastOnMain: Promise<unknown> | null = null;
+  private draining = false;
 
   constructor(private readonly kernel: Kernel.IKernelConnection) {}
 
@@ -46,14 +53,22 @@ export class SubshellRoute {
     return this.subshell;
   }
 
-  /** Send a shell message of ours, after those before it, on our subshell. */
+  /** Ask for the subshell now (the kernel opened a comm of ours), so it is there before our first message. */
+  prepare(): void {
+    if (this.asked) return;
+    this.asked = true;
+    void this.settle();
+  }
+
+  /** Send a shell message of ours, after those before it. */
   post(msg: Outgoing): void {
-    if (this.subshell !== undefined) return this.transmit(msg);
-    this.queue.push(msg);
-    if (!this.asked) {
-      this.asked = true;
-      void this.settle();
+    this.prepare();
+    if (this.subshell === undefined) {
+      this.lastOnMain = this.transmit(msg, null);
+      return;
     }
+    if (this.draining || this.queue.length) this.queue.push(msg);
+    else void this.transmit(msg, this.subshell);
   }
 
   private async settle(): Promise<void> {
@@ -64,7 +79,12 @@ export class SubshellRoute {
       console.warn("widgets: no kernel subshell could be made; widget messages wait for the running cell", error);
     }
     this.subshell = subshell;
-    for (const msg of this.queue.splice(0)) this.transmit(msg);
+    if (subshell !== null && this.lastOnMain) {
+      this.draining = true;
+      await this.lastOnMain.catch(ignore); // the kernel handled what went on the main shell first
+      this.draining = false;
+    }
+    for (const msg of this.queue.splice(0)) void this.transmit(msg, this.subshell);
   }
 
   private async request(): Promise<string | null> {
@@ -84,12 +104,14 @@ export class SubshellRoute {
     return content.subshell_id;
   }
 
-  private transmit(msg: Outgoing): void {
-    if (this.kernel.isDisposed) return;
+  /** Send `msg` on `subshell` (null: the main shell); resolves once the kernel has handled it. */
+  private transmit(msg: Outgoing, subshell: string | null): Promise<unknown> {
+    if (this.kernel.isDisposed) return Promise.resolve();
     // On the main shell: the connection's own subshell if it has one (a console on a subshell), as CommHandler does.
     const own = (this.kernel as { subshellId?: string | null }).subshellId ?? null;
-    (msg.header as { subshell_id?: string | null }).subshell_id = this.subshell ?? own;
-    this.kernel.sendShellMessage(msg, false, true);
+    (msg.header as { subshell_id?: string | null }).subshell_id = subshell ?? own;
+    const future = this.kernel.sendShellMessage(msg, false, true) as { done?: Promise<unknown> } | undefined;
+    return future?.done ?? Promise.resolve();
   }
 }
 
@@ -186,7 +208,10 @@ export class LabTransport implements KernelTransport {
   }
 
   registerTarget(target: string, handler: (comm: Comm, data: unknown, buffers: DataView[]) => void): void {
-    this.kernel.registerCommTarget(target, (comm, msg) => handler(new LabComm(comm, this.kernel, this.route), msg.content.data, dataViews(msg.buffers)));
+    this.kernel.registerCommTarget(target, (comm, msg) => {
+      this.route.prepare();
+      handler(new LabComm(comm, this.kernel, this.route), msg.content.data, dataViews(msg.buffers));
+    });
   }
 
   openComm(target: string, data: unknown, buffers: Buffers = [], commId?: string): Comm {
@@ -196,6 +221,7 @@ export class LabTransport implements KernelTransport {
   }
 
   attachComm(target: string, commId: string): Comm {
+    this.route.prepare();
     return new LabComm(this.kernel.createComm(target, commId), this.kernel, this.route);
   }
 }
