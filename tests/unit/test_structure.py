@@ -24,6 +24,7 @@ LAYERS = {
     "assets": 0,
     "flusher": 1,
     "hosts": 0,
+    "waiting": 0,  # waits in a running cell for a trait change (Model.wait_for and the others)
     "commands": 3,  # the invokes of one comm: run by sync and compat, knows neither
     "sync": 4,
     "compat": 5,  # beside sync in the chain: a ModelSync speaking anywidget's protocol
